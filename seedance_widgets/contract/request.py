@@ -1,0 +1,181 @@
+"""The validated, immutable generation request, checked against the model's JSON schema.
+
+The queue only rejects bad parameters after the job has run (status `failed`), so every check
+here happens at construction, before any request is sent or money is spent.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Mapping
+from types import MappingProxyType
+from typing import Any
+
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import ValidationError
+
+from .errors import InvalidRequestError, allowed_list
+from .schema import DEFAULT_MODEL, FieldSpec, ModelSpec, bundled_model
+
+__all__ = ["VideoRequest", "validate_params"]
+
+# C0/C1 control characters other than tab, newline and carriage return, and lone surrogates
+# (which cannot be encoded as UTF-8 and so could never be sent).
+_FORBIDDEN_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
+
+_JSON_TYPES = {"string": "a string", "integer": "an integer", "boolean": "true or false",
+               "number": "a number", "array": "a list", "object": "an object"}
+
+
+class VideoRequest:
+    """A generation request: the model id plus every parameter, defaults filled in.
+
+    `VideoRequest("a red fox", resolution="480p")` validates against the bundled schema of the
+    default model; pass `spec=` (from `client.model_spec(id)`) for any other model. Invalid
+    input raises `InvalidRequestError` naming the field, the bad value and the allowed values.
+    """
+
+    __slots__ = ("_params", "spec")
+
+    def __init__(
+        self,
+        prompt: str | None = None,
+        *,
+        resolution: str | None = None,
+        duration: int | None = None,
+        aspect_ratio: str | None = None,
+        generate_audio: bool | None = None,
+        watermark: bool | None = None,
+        model: str | None = None,
+        spec: ModelSpec | None = None,
+        **extra: Any,
+    ):
+        spec = _resolve_spec(model, spec)
+        given = {"prompt": prompt, "resolution": resolution, "duration": duration,
+                 "aspect_ratio": aspect_ratio, "generate_audio": generate_audio,
+                 "watermark": watermark, **extra}
+        self.spec = spec
+        self._params = MappingProxyType(validate_params(spec, given))
+
+    @classmethod
+    def from_json(cls, body: Mapping[str, Any], spec: ModelSpec | None = None) -> VideoRequest:
+        """Rebuild a request from its JSON body (`{"model": ..., "prompt": ..., ...}`)."""
+        if not isinstance(body, Mapping):
+            raise InvalidRequestError("request", body, "a JSON object", reason="is not an object")
+        params = dict(body)
+        model = params.pop("model", None)
+        if model is not None and not isinstance(model, str):
+            raise InvalidRequestError("model", model, "a model id string")
+        return cls(model=model, spec=spec, **params)
+
+    @property
+    def model(self) -> str:
+        return self.spec.id
+
+    @property
+    def params(self) -> Mapping[str, Any]:
+        """Every parameter, defaults included, in the schema's order."""
+        return self._params
+
+    def __getattr__(self, name: str) -> Any:
+        try:
+            return self._params[name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+    def replace(self, **changes: Any) -> VideoRequest:
+        """A new validated request with some parameters changed."""
+        return VideoRequest(spec=self.spec, **{**self._params, **changes})
+
+    def to_json(self) -> dict[str, Any]:
+        """The request body for `POST /ai/videos/generate` and `POST /ai/queue`."""
+        return {"model": self.model, **self._params}
+
+    def canonical_json(self) -> str:
+        """Sorted, compact JSON: equal requests give equal text."""
+        return json.dumps(self.to_json(), sort_keys=True, separators=(",", ":"),
+                          ensure_ascii=False)
+
+    def fingerprint(self) -> str:
+        """A stable SHA-256 of the canonical JSON, for cache keys."""
+        return hashlib.sha256(self.canonical_json().encode("utf-8")).hexdigest()
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, VideoRequest) and other.canonical_json() == self.canonical_json()
+
+    def __hash__(self) -> int:
+        return hash(self.canonical_json())
+
+    def __repr__(self) -> str:
+        args = ", ".join(f"{k}={v!r}" for k, v in self.to_json().items())
+        return f"VideoRequest({args})"
+
+
+def _resolve_spec(model: str | None, spec: ModelSpec | None) -> ModelSpec:
+    if spec is not None:
+        if model is not None and model != spec.id:
+            raise InvalidRequestError("model", model, spec.id,
+                                      reason="does not match the schema given with spec=")
+        return spec
+    model = model or DEFAULT_MODEL
+    if not isinstance(model, str):
+        raise InvalidRequestError("model", model, "a model id string")
+    bundled = bundled_model(model)
+    if bundled is None:
+        raise InvalidRequestError(
+            "model", model, f"{DEFAULT_MODEL}, or any model whose spec you pass as spec=",
+            reason="has no bundled schema (fetch it with client.model_spec(model_id))",
+        )
+    return bundled
+
+
+def validate_params(spec: ModelSpec, given: Mapping[str, Any]) -> dict[str, Any]:
+    """Check parameters against the schema and return them complete, in schema order.
+
+    `None` means "use the default". Raises `InvalidRequestError` for the first problem,
+    in the schema's field order.
+    """
+    names = spec.field_names
+    provided = {k: v for k, v in given.items() if v is not None}
+    for name in provided:
+        if not isinstance(name, str) or name not in names:
+            raise InvalidRequestError(str(name), provided[name], allowed_list(names),
+                                      reason=f"is not a parameter of {spec.id}")
+    params = {f.name: provided.get(f.name, f.default) for f in spec.fields}
+    params = {k: v for k, v in params.items() if v is not None}
+    for fs in spec.fields:
+        if fs.name not in params:
+            if fs.required:
+                raise InvalidRequestError(fs.name, None, _allowed(fs), reason="is required")
+            continue
+        _check_field(spec, fs, params[fs.name])
+    return params
+
+
+def _check_field(spec: ModelSpec, fs: FieldSpec, value: Any) -> None:
+    if fs.type == "integer" and (isinstance(value, bool) or not isinstance(value, int)):
+        raise InvalidRequestError(fs.name, value, _allowed(fs), reason="is not an integer")
+    if fs.type == "number" and (isinstance(value, bool) or not isinstance(value, int | float)):
+        raise InvalidRequestError(fs.name, value, _allowed(fs), reason="is not a number")
+    if isinstance(value, str):
+        if fs.required and not value.strip():
+            raise InvalidRequestError(fs.name, value, "non-empty text", reason="is empty")
+        if _FORBIDDEN_CHARS.search(value):
+            raise InvalidRequestError(fs.name, value, "text without control characters",
+                                      reason="contains a control or invalid character")
+    prop_schema = spec.request_schema["properties"][fs.name]
+    error: ValidationError | None = next(
+        iter(Draft202012Validator(prop_schema).iter_errors(value)), None)
+    if error is not None:
+        reason = "is not allowed" if error.validator == "enum" else f"is invalid ({error.message})"
+        raise InvalidRequestError(fs.name, value, _allowed(fs), reason=reason)
+
+
+def _allowed(fs: FieldSpec) -> str:
+    if fs.enum is not None:
+        return allowed_list(fs.enum)
+    if fs.minimum is not None or fs.maximum is not None:
+        return f"{_JSON_TYPES.get(fs.type, fs.type)} from {fs.minimum} to {fs.maximum}"
+    return _JSON_TYPES.get(fs.type, fs.type)
