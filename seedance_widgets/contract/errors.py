@@ -12,6 +12,7 @@ __all__ = [
     "GenerationCancelled",
     "GenerationFailed",
     "InvalidRequestError",
+    "MalformedResponseError",
     "NotFoundError",
     "ProtocolError",
     "RateLimitError",
@@ -94,6 +95,10 @@ class ServerError(APIError):
 
 class ProtocolError(SeedanceError):
     """The service answered something outside the documented contract."""
+
+
+class MalformedResponseError(ProtocolError):
+    """A body that should be JSON is not (a GET may be retried: it changes nothing)."""
 
 
 class GenerationFailed(SeedanceError):

@@ -143,7 +143,9 @@ def validate_params(spec: ModelSpec, given: Mapping[str, Any]) -> dict[str, Any]
         if not isinstance(name, str) or name not in names:
             raise InvalidRequestError(str(name), provided[name], allowed_list(names),
                                       reason=f"is not a parameter of {spec.id}")
-    params = {f.name: provided.get(f.name, f.default) for f in spec.fields}
+    # A required field must be given: its schema default is only an example.
+    params = {f.name: provided.get(f.name, None if f.required else f.default)
+              for f in spec.fields}
     params = {k: v for k, v in params.items() if v is not None}
     for fs in spec.fields:
         if fs.name not in params:

@@ -60,7 +60,7 @@ class ModelSpec:
 
     @classmethod
     def from_model_object(cls, obj: Any) -> ModelSpec:
-        """Parse a model object; its schema may be under `json_request_schema` or `request_schema`."""
+        """Parse a model object; the schema is `json_request_schema` or `request_schema`."""
         if not isinstance(obj, dict) or not isinstance(obj.get("id"), str):
             raise ProtocolError("model object without an `id`")
         schema = obj.get("json_request_schema") or obj.get("request_schema")

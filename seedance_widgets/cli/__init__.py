@@ -1,0 +1,1 @@
+"""Surfaces: the `seedance` command line."""

@@ -1,0 +1,64 @@
+"""Choosing the backend: the real service when a key or base URL is set, else the simulator.
+
+The simulator is started in-process on a free loopback port, once per process, and every
+result it gives is labelled simulated.
+"""
+
+from __future__ import annotations
+
+import atexit
+import os
+import threading
+from dataclasses import dataclass
+from typing import Any
+
+__all__ = ["Backend", "resolve_backend"]
+
+SIMULATOR_TOKEN = "simulator-token"
+
+_lock = threading.Lock()
+_server: Any = None
+
+
+@dataclass(frozen=True)
+class Backend:
+    """Where requests go. `api_key` is None when it comes from the environment."""
+
+    base_url: str | None
+    api_key: str | None
+    simulated: bool
+
+    @property
+    def label(self) -> str:
+        if self.simulated:
+            return "Simulated (built-in simulator)"
+        return f"Oxen.ai ({self.base_url or os.environ.get('OXEN_BASE_URL') or 'hub.oxen.ai'})"
+
+
+def resolve_backend(api_key: str | None = None, base_url: str | None = None,
+                    simulate: bool | None = None) -> Backend:
+    """The backend to use. `simulate=None` means: simulate when no key and no base URL is set."""
+    configured = api_key or base_url or os.environ.get("OXEN_API_KEY") \
+        or os.environ.get("OXEN_BASE_URL")
+    if simulate is None:
+        simulate = not configured
+    if not simulate:
+        return Backend(base_url=base_url, api_key=api_key, simulated=False)
+    return Backend(base_url=embedded_simulator_url(), api_key=SIMULATOR_TOKEN, simulated=True)
+
+
+def embedded_simulator_url() -> str:
+    """Start (once) the in-process simulator and return its base URL."""
+    global _server
+    with _lock:
+        if _server is None:
+            try:
+                from .simulator import SimulatorServer
+            except ImportError as exc:  # pragma: no cover - depends on the install
+                raise RuntimeError(
+                    "No OXEN_API_KEY is set and the simulator is not installed: "
+                    "pip install 'seedance-widgets[simulator]', or set OXEN_API_KEY."
+                ) from exc
+            _server = SimulatorServer().start()
+            atexit.register(_server.stop)
+        return _server.base_url

@@ -1,0 +1,1 @@
+"""Jobs: a generation's life (following, controller, blocking facade)."""

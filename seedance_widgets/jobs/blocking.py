@@ -1,0 +1,126 @@
+"""A blocking facade for scripts and the CLI: coroutines run on a private loop in a thread.
+
+Nothing here patches asyncio (no `nest_asyncio.apply()`): the private loop is separate from
+any loop the caller runs, so it also works inside a notebook cell.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import Callable, Coroutine
+from concurrent.futures import Future
+from pathlib import Path
+from typing import Any, TypeVar
+
+from ..contract.request import VideoRequest
+from ..contract.schema import ModelSpec
+from ..contract.status import Generation, Status
+from ..transport.client import AsyncOxenClient, SyncVideo
+from .controller import Controller
+from .follower import FollowPolicy
+from .job import Job
+
+__all__ = ["LoopThread", "OxenClient"]
+
+T = TypeVar("T")
+
+
+class LoopThread:
+    """An event loop running forever in a daemon thread."""
+
+    def __init__(self, name: str = "seedance-loop"):
+        self.loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self.loop.run_forever, name=name, daemon=True)
+        self._thread.start()
+
+    def submit(self, coro: Coroutine[Any, Any, T]) -> Future[T]:
+        return asyncio.run_coroutine_threadsafe(coro, self.loop)
+
+    def run(self, coro: Coroutine[Any, Any, T], timeout: float | None = None) -> T:
+        """Run `coro` on the private loop and wait for its result."""
+        return self.submit(coro).result(timeout)
+
+    def close(self) -> None:
+        if self.loop.is_running():
+            self.loop.call_soon_threadsafe(self.loop.stop)
+            self._thread.join(timeout=5)
+        if not self.loop.is_running():
+            self.loop.close()
+
+
+class OxenClient:
+    """Blocking twin of `AsyncOxenClient`, plus `generate_video` for whole jobs."""
+
+    def __init__(self, api_key: str | None = None, base_url: str | None = None, *,
+                 output_dir: Path | str = "videos", policy: FollowPolicy | None = None):
+        self._loop = LoopThread()
+        self._client = self._loop.run(_make_client(api_key, base_url))
+        self._controller = Controller(self._client, output_dir=output_dir, policy=policy)
+
+    def __repr__(self) -> str:
+        return f"OxenClient(base_url={self._client.settings.base_url!r})"
+
+    def __enter__(self) -> OxenClient:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._loop.run(self._controller.aclose())
+        self._loop.run(self._client.aclose())
+        self._loop.close()
+
+    @property
+    def base_url(self) -> str:
+        return self._client.settings.base_url
+
+    def model_spec(self, model_id: str) -> ModelSpec:
+        return self._loop.run(self._client.model_spec(model_id))
+
+    def generate(self, request: VideoRequest, *, response_format: str = "url") -> list[SyncVideo]:
+        return self._loop.run(self._client.generate(request, response_format=response_format))
+
+    def enqueue(self, request: VideoRequest, num_generations: int = 1) -> list[Generation]:
+        return self._loop.run(self._client.enqueue(request, num_generations))
+
+    def get(self, generation_id: str) -> Generation:
+        return self._loop.run(self._client.get(generation_id))
+
+    def list(self, *, status: Status | str | None = None, **filters: str) -> list[Generation]:
+        return self._loop.run(self._client.list(status=status, **filters))
+
+    def cancel(self, generation_id: str) -> None:
+        self._loop.run(self._client.cancel(generation_id))
+
+    def download(self, url: str, dest: Path | str) -> Path:
+        return self._loop.run(self._client.download(url, Path(dest)))
+
+    def generate_video(self, request: VideoRequest, *, dest: Path | str | None = None,
+                       on_change: Callable[[Job], None] | None = None,
+                       timeout: float | None = None) -> Path:
+        """Queue `request`, follow it and download the video; returns its path.
+
+        `on_change(job)` is called (from the private loop's thread) on every status change.
+        Raises `GenerationFailed` / `GenerationCancelled` / `APIError` as they happen.
+        """
+        path = self._loop.run(self._run_job(request, on_change), timeout)
+        if dest is None:
+            return path
+        target = Path(dest)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        return path.replace(target)
+
+    async def _run_job(self, request: VideoRequest,
+                       on_change: Callable[[Job], None] | None) -> Path:
+        job = self._controller.submit(request)
+        if on_change is not None:
+            job.observe(on_change)
+            on_change(job)
+        return await job
+
+
+async def _make_client(api_key: str | None, base_url: str | None) -> AsyncOxenClient:
+    """Create the client on the private loop, so its connections belong to that loop."""
+    return AsyncOxenClient(api_key=api_key, base_url=base_url)

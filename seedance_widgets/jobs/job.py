@@ -1,0 +1,110 @@
+"""A job: one generation's life in this process, awaitable, observable."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+import uuid
+from collections.abc import Callable, Generator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ..contract.request import VideoRequest
+
+__all__ = ["Job", "JobState"]
+
+# Local states around the server's statuses: before the id is known, and a local error.
+SUBMITTING = "submitting"
+ERROR = "error"
+
+
+@dataclass(frozen=True)
+class JobState:
+    """One entry of a job's history: a status and when this process saw it."""
+
+    status: str
+    at: float
+
+
+class Job:
+    """A generation followed by the controller. `await job` gives the video's path.
+
+    `status` is `submitting`, then the server's `queued`, `processing`, `succeeded`, `failed`,
+    `cancelled`, or `error` when something local went wrong (see `error`).
+    """
+
+    def __init__(self, request: VideoRequest, *, take: int = 1, job_id: str | None = None):
+        self.id = job_id or uuid.uuid4().hex[:12]
+        self.request = request
+        self.take = take
+        self.generation_id: str | None = None
+        self.status = SUBMITTING
+        self.history: list[JobState] = [JobState(SUBMITTING, time.time())]
+        self.error: str | None = None
+        self.result_url: str | None = None
+        self.video_path: Path | None = None
+        self.cached = False
+        self._observers: list[Callable[[Job], None]] = []
+        self._task: asyncio.Task[Path] | None = None
+
+    @property
+    def created_at(self) -> float:
+        return self.history[0].at
+
+    @property
+    def done(self) -> bool:
+        return self.status in ("succeeded", "failed", "cancelled", ERROR) and (
+            self._task is None or self._task.done())
+
+    def observe(self, callback: Callable[[Job], None]) -> None:
+        """Call `callback(job)` after every change."""
+        self._observers.append(callback)
+
+    def set_status(self, status: str, *, at: float | None = None) -> None:
+        if status != self.status:
+            self.status = status
+            self.history.append(JobState(status, at or time.time()))
+        self.notify()
+
+    def notify(self) -> None:
+        for callback in list(self._observers):
+            callback(self)
+
+    def attach(self, task: asyncio.Task[Path]) -> None:
+        self._task = task
+
+    def result(self) -> Path:
+        """The video path of a finished job (raises its error; `InvalidStateError` if running)."""
+        if self._task is None:
+            raise asyncio.InvalidStateError("job has not started")
+        return self._task.result()
+
+    def __await__(self) -> Generator[Any, None, Path]:
+        if self._task is None:
+            raise asyncio.InvalidStateError("job has not started")
+        return self._task.__await__()
+
+    def to_json(self) -> dict[str, Any]:
+        """What a view needs to draw this job; no secrets, no video bytes."""
+        finished = self.history[-1].at if self.status in ("succeeded", "failed", "cancelled",
+                                                          ERROR) else None
+        started = next((h.at for h in self.history if h.status == "processing"), None)
+        return {
+            "id": self.id,
+            "generation_id": self.generation_id,
+            "model": self.request.model,
+            "params": dict(self.request.params),
+            "take": self.take,
+            "status": self.status,
+            "error": self.error,
+            "created_at": self.created_at,
+            "started_at": started,
+            "finished_at": finished,
+            "video": self.video_path.name if self.video_path else None,
+            "cached": self.cached,
+        }
+
+    def __repr__(self) -> str:
+        return (f"Job(id={self.id!r}, status={self.status!r}, "
+                f"generation_id={self.generation_id!r}, prompt={self.request.prompt!r})")

@@ -1,0 +1,1 @@
+"""Transport: talking to the service (client, event stream, downloads, retries)."""

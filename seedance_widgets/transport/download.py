@@ -1,0 +1,65 @@
+"""Streaming a result file to disk: resumable, size-checked, never a partial file in place."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import httpx
+
+from ..contract.errors import DownloadError, api_error_from_response
+
+__all__ = ["stream_to_file"]
+
+CHUNK = 1 << 20
+
+
+async def stream_to_file(http: httpx.AsyncClient, url: str, dest: Path,
+                         headers: dict[str, str]) -> Path:
+    """Download `url` into `dest`, resuming a `.part` file left by an interrupted attempt.
+
+    The `.part` file is renamed onto `dest` only when its size equals the advertised total;
+    a short transfer raises `DownloadError` (retryable: the next attempt resumes).
+    """
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    part = dest.with_name(dest.name + ".part")
+    have = part.stat().st_size if part.exists() else 0
+    request_headers = {**headers, "Accept-Encoding": "identity"}
+    if have:
+        request_headers["Range"] = f"bytes={have}-"
+    async with http.stream("GET", url, headers=request_headers) as response:
+        if response.status_code == 416 and have:
+            part.unlink()
+            raise DownloadError("the partial file no longer matches the result; restarting")
+        if not response.is_success:
+            await response.aread()
+            raise api_error_from_response(response.status_code, _json(response),
+                                          response.headers)
+        resumed = response.status_code == 206 and have > 0
+        total = _expected_total(response, have if resumed else 0)
+        with open(part, "ab" if resumed else "wb") as out:
+            async for chunk in response.aiter_bytes(CHUNK):
+                out.write(chunk)
+    size = part.stat().st_size
+    if total is not None and size != total:
+        raise DownloadError(f"download stopped at {size} of {total} bytes")
+    if size == 0:
+        part.unlink()
+        raise DownloadError("the result is empty")
+    os.replace(part, dest)
+    return dest
+
+
+def _expected_total(response: httpx.Response, offset: int) -> int | None:
+    content_range = response.headers.get("content-range", "")
+    if "/" in content_range and not content_range.endswith("/*"):
+        return int(content_range.rsplit("/", 1)[1])
+    length = response.headers.get("content-length")
+    return offset + int(length) if length and length.isdigit() else None
+
+
+def _json(response: httpx.Response) -> object:
+    try:
+        return response.json()
+    except ValueError:
+        return None

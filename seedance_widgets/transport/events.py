@@ -1,0 +1,128 @@
+"""One shared event-stream connection that fans completion events out by generation id.
+
+The stream has no buffering, ids or replay, so it must be open before a job is enqueued
+(`await hub.ready()`), and after a reconnect every follower polls once (see `changed`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import random
+from collections import OrderedDict
+
+import httpx
+
+from ..contract.errors import APIError, AuthenticationError, ProtocolError
+from ..contract.status import CompletionEvent
+from .client import AsyncOxenClient
+
+__all__ = ["EventHub"]
+
+log = logging.getLogger(__name__)
+
+
+class EventHub:
+    """Keeps `GET /events` open, reconnecting with backoff, and routes events to waiters."""
+
+    def __init__(self, client: AsyncOxenClient, *, reconnect_initial: float = 0.25,
+                 reconnect_max: float = 15.0, remember: int = 4096):
+        self._client = client
+        self._reconnect_initial = reconnect_initial
+        self._reconnect_max = reconnect_max
+        self._waiters: dict[str, list[asyncio.Future[CompletionEvent]]] = {}
+        self._recent: OrderedDict[str, CompletionEvent] = OrderedDict()
+        self._remember = remember
+        self._connected = asyncio.Event()
+        self._changed = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+        self.connections = 0
+        self.last_error: BaseException | None = None
+
+    @property
+    def connected(self) -> bool:
+        return self._connected.is_set()
+
+    def start(self) -> None:
+        """Start the background connection (idempotent)."""
+        if self._task is None or self._task.done():
+            self._task = asyncio.get_running_loop().create_task(self._run(), name="seedance-events")
+
+    async def ready(self, timeout: float = 5.0) -> bool:
+        """Start if needed and wait until the stream is open; False if it is not by `timeout`."""
+        self.start()
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._connected.wait(), timeout)
+        return self.connected
+
+    def completion(self, generation_id: str) -> asyncio.Future[CompletionEvent]:
+        """A future resolved by this generation's completion event (even if it came already)."""
+        future: asyncio.Future[CompletionEvent] = asyncio.get_running_loop().create_future()
+        if generation_id in self._recent:
+            future.set_result(self._recent[generation_id])
+        else:
+            self._waiters.setdefault(generation_id, []).append(future)
+            future.add_done_callback(lambda f: self._forget(generation_id, f))
+        return future
+
+    def changed(self) -> asyncio.Event:
+        """An event set the next time the connection opens or drops."""
+        return self._changed
+
+    async def aclose(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+        self._set_connected(False)
+
+    async def _run(self) -> None:
+        delay = self._reconnect_initial
+        while True:
+            try:
+                async for event in self._client.completion_events(on_open=self._opened):
+                    delay = self._reconnect_initial
+                    self._deliver(event)
+                log.info("event stream closed by the server; reconnecting")
+            except AuthenticationError as exc:
+                self.last_error = exc
+                log.error("event stream refused: %s", exc)
+                self._set_connected(False)
+                return
+            except (httpx.HTTPError, APIError, ProtocolError) as exc:
+                self.last_error = exc
+                log.info("event stream dropped (%s); reconnecting in %.1fs",
+                         type(exc).__name__, delay)
+            self._set_connected(False)
+            await asyncio.sleep(delay * (1 + random.random() / 2))
+            delay = min(self._reconnect_max, delay * 2)
+
+    def _opened(self) -> None:
+        self.connections += 1
+        self._set_connected(True)
+
+    def _set_connected(self, value: bool) -> None:
+        if value == self.connected:
+            return
+        if value:
+            self._connected.set()
+        else:
+            self._connected.clear()
+        self._changed.set()
+        self._changed = asyncio.Event()
+
+    def _deliver(self, event: CompletionEvent) -> None:
+        self._recent[event.generation_id] = event
+        while len(self._recent) > self._remember:
+            self._recent.popitem(last=False)
+        for future in self._waiters.pop(event.generation_id, []):
+            if not future.done():
+                future.set_result(event)
+
+    def _forget(self, generation_id: str, future: asyncio.Future[CompletionEvent]) -> None:
+        waiters = self._waiters.get(generation_id)
+        if waiters and future in waiters:
+            waiters.remove(future)
+            if not waiters:
+                del self._waiters[generation_id]
