@@ -26,6 +26,8 @@ _EXPORTS = {
     "Controller": "seedance_widgets.jobs.controller",
     "FollowPolicy": "seedance_widgets.jobs.follower",
     "Job": "seedance_widgets.jobs.job",
+    "Studio": "seedance_widgets.widget.studio",
+    "to_code": "seedance_widgets.export",
 }
 
 __all__ = ["__version__", *_EXPORTS]

@@ -16,7 +16,7 @@ from ..contract.errors import (
     SeedanceError,
 )
 from ..contract.request import VideoRequest
-from ..contract.schema import DEFAULT_MODEL
+from ..contract.schema import DEFAULT_MODEL, ModelSpec, bundled_model
 from .status_line import StatusLine
 
 if TYPE_CHECKING:
@@ -49,7 +49,8 @@ def build_parser() -> argparse.ArgumentParser:
                      help="generate synchronized audio")
     gen.add_argument("--watermark", action="store_true", default=None,
                      help="add an 'AI generated' watermark")
-    gen.add_argument("--model", default=DEFAULT_MODEL, help=argparse.SUPPRESS)
+    gen.add_argument("--model", default=DEFAULT_MODEL,
+                     help=f"model id (default {DEFAULT_MODEL}); others' schemas are fetched")
     gen.add_argument("--out", type=Path, help="where to save the MP4 (default: <id>.mp4)")
     gen.add_argument("--sync", action="store_true",
                      help="use the blocking /ai/videos/generate endpoint instead of the queue")
@@ -87,15 +88,27 @@ def _duration(text: str) -> int | str:
 
 def _generate(args: argparse.Namespace) -> int:
     try:
-        request = VideoRequest(
-            args.prompt, resolution=args.resolution, duration=args.duration,
-            aspect_ratio=args.aspect_ratio, generate_audio=args.audio,
-            watermark=args.watermark, model=args.model,
-        )
+        # The default model's schema is bundled: bad input is refused before any request.
+        request = _build_request(args, bundled_model(args.model))
     except InvalidRequestError as exc:
         print(f"seedance: invalid input: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
-    return _with_client(args, lambda client: _run(client, request, args))
+
+    def run(client: OxenClient) -> int:
+        return _run(client, request or _build_request(args, client.model_spec(args.model)),
+                    args)
+
+    return _with_client(args, run)
+
+
+def _build_request(args: argparse.Namespace, spec: ModelSpec | None) -> VideoRequest | None:
+    if spec is None:
+        return None
+    return VideoRequest(
+        args.prompt, resolution=args.resolution, duration=args.duration,
+        aspect_ratio=args.aspect_ratio, generate_audio=args.audio,
+        watermark=args.watermark, spec=spec,
+    )
 
 
 def _with_client(args: argparse.Namespace, action: Callable[[OxenClient], int]) -> int:

@@ -59,6 +59,7 @@ class Controller:
         # The outcome lives in the job's status; don't let asyncio report it as unretrieved.
         task.add_done_callback(lambda t: t.cancelled() or t.exception())
         job.attach(task)
+        job.notify()
         return job
 
     async def cancel(self, job: Job) -> None:

@@ -62,6 +62,7 @@ class Job:
         self._observers.append(callback)
 
     def set_status(self, status: str, *, at: float | None = None) -> None:
+        status = str(status)
         if status != self.status:
             self.status = status
             self.history.append(JobState(status, at or time.time()))
@@ -96,7 +97,7 @@ class Job:
             "model": self.request.model,
             "params": dict(self.request.params),
             "take": self.take,
-            "status": self.status,
+            "status": str(self.status),
             "error": self.error,
             "created_at": self.created_at,
             "started_at": started,

@@ -1,0 +1,5 @@
+"""Surfaces: the Studio widget."""
+
+from .studio import Studio
+
+__all__ = ["Studio"]

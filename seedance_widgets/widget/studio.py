@@ -1,0 +1,259 @@
+"""The Studio widget: schema-driven controls, live job cards, inline playback, code export.
+
+The protocol between this class and `static/studio.js` is documented in
+`docs/widget-protocol.md`. The API key stays in the kernel: it is in no trait, message or
+exported code, and videos reach the browser as message buffers, never as synced state.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import anywidget
+import traitlets
+
+from ..contract.errors import InvalidRequestError, SeedanceError
+from ..contract.request import VideoRequest, validate_params
+from ..contract.schema import DEFAULT_MODEL, ModelSpec
+from ..embedded import resolve_backend
+from ..export import FLAVOURS, Flavour, to_code
+from ..jobs.blocking import LoopThread
+from ..jobs.controller import Controller
+from ..jobs.follower import FollowPolicy
+from ..jobs.job import Job
+from ..transport.client import AsyncOxenClient
+from .cells import CellInserter
+from .model_loading import load_spec
+
+__all__ = ["Studio"]
+
+log = logging.getLogger(__name__)
+STATIC = Path(__file__).parent / "static"
+T = TypeVar("T")
+
+
+class Studio(anywidget.AnyWidget):
+    """A text-to-video studio in a notebook cell.
+
+    `Studio()` runs on the built-in simulator unless OXEN_API_KEY (or OXEN_BASE_URL) is set.
+    `studio.generate(prompt=...)` returns a `Job` at once (`await job` for the video path);
+    `studio.params` is the form, readable and settable from Python; `studio.to_code()`
+    exports the current request.
+    """
+
+    _esm = STATIC / "studio.js"
+    _css = STATIC / "studio.css"
+
+    # `model_id` is taken by ipywidgets (the comm id), hence `model` for the model's id.
+    model = traitlets.Unicode().tag(sync=True)
+    model_display_name = traitlets.Unicode().tag(sync=True)
+    fields = traitlets.List(traitlets.Dict()).tag(sync=True)
+    params = traitlets.Dict().tag(sync=True)
+    jobs = traitlets.List(traitlets.Dict()).tag(sync=True)
+    backend = traitlets.Dict().tag(sync=True)
+    error = traitlets.Unicode("").tag(sync=True)
+
+    def __init__(self, model: str = DEFAULT_MODEL, *, api_key: str | None = None,
+                 base_url: str | None = None, simulate: bool | None = None,
+                 output_dir: Path | str = "videos", concurrency: int = 4,
+                 policy: FollowPolicy | None = None, **params: Any):
+        chosen = resolve_backend(api_key, base_url, simulate)
+        spec = load_spec(model, chosen)
+        initial = {f.name: f.default for f in spec.fields if f.default is not None}
+        initial["prompt"] = ""
+        self._spec = spec
+        self._backend = chosen
+        super().__init__(
+            model=spec.id,
+            model_display_name=spec.display_name,
+            fields=[f.to_json() for f in spec.fields],
+            params=initial,
+            backend={"simulated": chosen.simulated, "label": chosen.label},
+        )
+        if params:
+            self.params = params
+        self._loop, self._loop_thread = _choose_loop()
+        self._client = AsyncOxenClient(api_key=chosen.api_key, base_url=chosen.base_url)
+        self._controller = Controller(self._client, output_dir=output_dir, policy=policy,
+                                      concurrency=concurrency)
+        self._controller.observe(self._job_changed)
+        self._cells = CellInserter()
+        self.on_msg(self._handle_message)
+
+    def __repr__(self) -> str:
+        return (f"Studio(model={self.model!r}, backend={self._backend.label!r}, "
+                f"jobs={len(self.jobs)})")
+
+    # -- Python API -----------------------------------------------------------------------
+
+    @property
+    def spec(self) -> ModelSpec:
+        return self._spec
+
+    @property
+    def simulated(self) -> bool:
+        return self._backend.simulated
+
+    @property
+    def output_dir(self) -> Path:
+        return self._controller.output_dir
+
+    def request(self, **overrides: Any) -> VideoRequest:
+        """The validated request for the current form, with `overrides` applied."""
+        return VideoRequest(spec=self._spec, **{**self.params, **overrides})
+
+    def generate(self, prompt: str | None = None, *, take: int = 1, **params: Any) -> Job:
+        """Submit the current form (with any parameters given here) and return the job at once.
+
+        Invalid parameters raise `InvalidRequestError` before anything is sent.
+        """
+        overrides = {**params, **({"prompt": prompt} if prompt is not None else {})}
+        request = self.request(**overrides)
+        if isinstance(take, bool) or not isinstance(take, int) or take < 1:
+            raise InvalidRequestError("take", take, "a whole number from 1")
+        return self._on_loop(lambda: self._controller.submit(request, take=take))
+
+    def cancel(self, job: Job | str) -> None:
+        """Cancel a job (or job id) on the server."""
+        target = self._controller.jobs[job] if isinstance(job, str) else job
+        self._spawn(self._controller.cancel(target))
+
+    def to_code(self, flavour: Flavour = "toolkit", *, take: int = 1) -> str:
+        """Code that reproduces the current request: `toolkit`, `httpx` or `curl`."""
+        if flavour not in FLAVOURS:
+            raise InvalidRequestError("flavour", flavour, ", ".join(FLAVOURS))
+        return to_code(self.request(), flavour, take=take, base_url=self._client_base_url(),
+                       simulated=self.simulated)
+
+    def insert_code(self, flavour: Flavour = "toolkit") -> str:
+        """Put the exported code into the next cell (works in JupyterLab, VS Code, Colab)."""
+        code = self.to_code(flavour)
+        self._cells.set_next_input(code)
+        return code
+
+    def close(self) -> None:
+        """Stop following jobs (they keep running on the server) and close the widget."""
+        self._spawn(self._shutdown())
+        super().close()
+
+    # -- kernel side of the protocol ------------------------------------------------------
+
+    @traitlets.validate("params")
+    def _check_params(self, proposal: dict[str, Any]) -> dict[str, Any]:
+        value = proposal["value"]
+        if not isinstance(value, dict):
+            raise traitlets.TraitError("params must be a dict of field values")
+        merged = {**self.params, **value}
+        prompt = merged.get("prompt", "")
+        if not isinstance(prompt, str):
+            raise traitlets.TraitError(f"prompt: {prompt!r} is not text. Allowed: a string")
+        try:
+            checked = validate_params(self._spec, {**merged, "prompt": "placeholder"})
+        except InvalidRequestError as exc:
+            raise traitlets.TraitError(str(exc)) from None
+        return {**checked, "prompt": prompt}
+
+    def _handle_message(self, _widget: Any, content: Any, buffers: list[bytes]) -> None:
+        """Messages from the front end; a bad one is refused, it never breaks the widget."""
+        if not isinstance(content, dict):
+            return
+        handlers: dict[str, Callable[[dict[str, Any]], None]] = {
+            "generate": self._ui_generate,
+            "cancel": self._ui_cancel,
+            "video": self._ui_video,
+            "export": self._ui_export,
+        }
+        handler = handlers.get(content.get("type"))  # type: ignore[arg-type]
+        if handler is None:
+            log.debug("ignored widget message of type %r", content.get("type"))
+            return
+        try:
+            handler(content)
+        except (SeedanceError, traitlets.TraitError, ValueError, KeyError, TypeError) as exc:
+            self.error = str(exc)
+
+    def _ui_generate(self, _content: dict[str, Any]) -> None:
+        self.error = ""
+        self.generate()
+
+    def _ui_cancel(self, content: dict[str, Any]) -> None:
+        job = self._controller.jobs.get(str(content.get("job_id")))
+        if job is not None:
+            self.cancel(job)
+
+    def _ui_video(self, content: dict[str, Any]) -> None:
+        job_id = str(content.get("job_id"))
+        job = self._controller.jobs.get(job_id)
+        if job is None or job.video_path is None:
+            self.send({"type": "video_error", "job_id": job_id, "error": "no video yet"})
+            return
+        try:
+            data = job.video_path.read_bytes()
+        except OSError as exc:
+            self.send({"type": "video_error", "job_id": job_id, "error": str(exc)})
+            return
+        self.send({"type": "video", "job_id": job_id, "name": job.video_path.name,
+                   "mime": "video/mp4"}, buffers=[data])
+
+    def _ui_export(self, content: dict[str, Any]) -> None:
+        flavour = content.get("flavour", "toolkit")
+        code = self.to_code(flavour)
+        inserted = bool(content.get("insert")) and self._cells.insert_below(code)
+        self.error = ""
+        self.send({"type": "code", "flavour": flavour, "text": code, "inserted": inserted})
+
+    def _job_changed(self, _job: Job) -> None:
+        ordered = sorted(self._controller.jobs.values(), key=lambda j: j.created_at, reverse=True)
+        self.jobs = [job.to_json() for job in ordered]
+
+    # -- event loop plumbing --------------------------------------------------------------
+
+    def _client_base_url(self) -> str:
+        return self._client.settings.base_url
+
+    def _on_loop(self, make: Callable[[], T]) -> T:
+        """Run `make()` on the jobs' loop (it creates tasks there) and return its value."""
+        if _running_loop() is self._loop:
+            return make()
+
+        async def call() -> T:
+            return make()
+
+        return asyncio.run_coroutine_threadsafe(call(), self._loop).result(30)
+
+    def _spawn(self, coro: Any) -> None:
+        if _running_loop() is self._loop:
+            task = self._loop.create_task(coro)
+            task.add_done_callback(self._report_task_error)
+        else:
+            future = asyncio.run_coroutine_threadsafe(coro, self._loop)
+            future.add_done_callback(self._report_task_error)
+
+    def _report_task_error(self, future: Any) -> None:
+        if not future.cancelled() and future.exception() is not None:
+            self.error = str(future.exception())
+
+    async def _shutdown(self) -> None:
+        await self._controller.aclose()
+        await self._client.aclose()
+
+
+def _running_loop() -> asyncio.AbstractEventLoop | None:
+    try:
+        return asyncio.get_running_loop()
+    except RuntimeError:
+        return None
+
+
+def _choose_loop() -> tuple[asyncio.AbstractEventLoop, LoopThread | None]:
+    """The kernel's running loop when there is one (jobs run between cells), else a private one."""
+    loop = _running_loop()
+    if loop is not None:
+        return loop, None
+    private = LoopThread(name=f"seedance-studio-{threading.get_ident()}")
+    return private.loop, private

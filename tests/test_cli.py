@@ -1,0 +1,93 @@
+"""`seedance generate` end to end, as a subprocess, against the simulator."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import av
+import pytest
+
+SEEDANCE = [sys.executable, "-m", "seedance_widgets.cli.main"]
+
+
+def run(args: list[str], *, env: dict[str, str], cwd: Path,
+        timeout: float = 120) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([*SEEDANCE, *args], env=env, cwd=cwd, capture_output=True,
+                          text=True, timeout=timeout, check=False)
+
+
+def clean_env(**extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k not in ("OXEN_API_KEY", "OXEN_BASE_URL")}
+    return {**env, **extra}
+
+
+def test_generate_on_the_embedded_simulator(tmp_path):
+    result = run(["generate", "a red fox running through snow", "--resolution", "480p",
+                  "--duration", "5", "--aspect-ratio", "9:16", "--audio", "--watermark",
+                  "--out", "clip.mp4"], env=clean_env(), cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "SIMULATED" in result.stderr
+    assert "processing" in result.stderr and "succeeded" in result.stderr
+    assert result.stdout.strip() == "clip.mp4"
+    with av.open(str(tmp_path / "clip.mp4")) as container:
+        video = container.streams.video[0]
+        assert (video.width, video.height) == (496, 864)
+        assert len(container.streams.audio) == 1
+        assert abs(float(container.duration / av.time_base) - 5) < 0.15
+
+
+def test_generate_against_a_running_simulator(tmp_path, simulator, api_key):
+    simulator.reset_stats()
+    env = clean_env(OXEN_API_KEY=api_key, OXEN_BASE_URL=simulator.base_url)
+    result = run(["generate", "two prompts never look alike", "--resolution", "480p",
+                  "--duration", "4"], env=env, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "SIMULATED" not in result.stderr
+    saved = Path(tmp_path, result.stdout.strip())
+    assert saved.suffix == ".mp4" and saved.stat().st_size > 1000
+    assert simulator.stats()["POST /api/ai/queue"] == 1
+    assert api_key not in result.stdout + result.stderr
+
+
+def test_sync_mode_uses_the_blocking_endpoint(tmp_path, simulator, api_key):
+    simulator.reset_stats()
+    env = clean_env(OXEN_API_KEY=api_key, OXEN_BASE_URL=simulator.base_url)
+    result = run(["generate", "sync fox", "--resolution", "480p", "--duration", "4", "--sync",
+                  "--out", "sync.mp4"], env=env, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert simulator.stats().get("POST /api/ai/videos/generate") == 1
+    assert "POST /api/ai/queue" not in simulator.stats()
+    assert (tmp_path / "sync.mp4").stat().st_size > 1000
+
+
+@pytest.mark.parametrize(("args", "field", "allowed"), [
+    (["--resolution", "1080p"], "resolution", "480p, 720p"),
+    (["--duration", "3"], "duration", "-1, 4, 5"),
+    (["--duration", "soon"], "duration", "-1, 4, 5"),
+    (["--aspect-ratio", "2:1"], "aspect_ratio", "adaptive, 21:9, 16:9"),
+])
+def test_bad_input_exits_2_before_any_request(tmp_path, simulator, api_key, args, field,
+                                              allowed):
+    simulator.reset_stats()
+    env = clean_env(OXEN_API_KEY=api_key, OXEN_BASE_URL=simulator.base_url)
+    result = run(["generate", "fox", *args], env=env, cwd=tmp_path)
+    assert result.returncode == 2
+    assert f"{field}: " in result.stderr and allowed in result.stderr
+    assert simulator.stats() == {}
+
+
+def test_other_model_schema_is_fetched(tmp_path, simulator, api_key):
+    env = clean_env(OXEN_API_KEY=api_key, OXEN_BASE_URL=simulator.base_url)
+    bad = run(["generate", "fox", "--model", "bytedance-seedance-2-0-text-to-video",
+               "--resolution", "8k"], env=env, cwd=tmp_path)
+    assert bad.returncode == 2 and "480p, 720p, 1080p, 4k" in bad.stderr
+
+
+def test_wrong_key_is_an_api_error(tmp_path, simulator):
+    env = clean_env(OXEN_API_KEY="sk-wrong-key-XYZ", OXEN_BASE_URL=simulator.base_url)
+    result = run(["generate", "fox", "--resolution", "480p"], env=env, cwd=tmp_path)
+    assert result.returncode == 3
+    assert "OXEN_API_KEY" in result.stderr and "sk-wrong-key-XYZ" not in result.stderr

@@ -1,0 +1,187 @@
+"""The Studio's kernel side: traits, messages and export, over real HTTP to the simulator."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import subprocess
+
+import pytest
+import traitlets
+
+from seedance_widgets import Studio
+from seedance_widgets.contract import InvalidRequestError, Status
+from seedance_widgets.jobs.follower import FollowPolicy
+from seedance_widgets.transport.client import AsyncOxenClient
+
+FAST = FollowPolicy(queued_first=0.1, queued_max=0.3, processing=5.0, stream_down=0.3)
+FULL_MODEL = "bytedance-seedance-2-0-text-to-video"
+
+
+@pytest.fixture
+async def studio(simulator, api_key, tmp_path):
+    widget = Studio(api_key=api_key, base_url=simulator.base_url, output_dir=tmp_path / "v",
+                    policy=FAST)
+    yield widget
+    widget.close()
+    await asyncio.sleep(0.05)
+
+
+class Sent:
+    """Captures what the kernel sends to the front end."""
+
+    def __init__(self, widget: Studio):
+        self.messages: list[tuple[dict, list]] = []
+        widget.send = lambda content, buffers=None: self.messages.append((content, buffers))
+
+    def of_type(self, kind: str) -> list[tuple[dict, list]]:
+        return [m for m in self.messages if m[0].get("type") == kind]
+
+
+async def wait_for(predicate, timeout: float = 30.0) -> None:
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not predicate():
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError("condition not met in time")
+        await asyncio.sleep(0.05)
+
+
+async def test_controls_come_from_the_schema(studio, simulator, api_key):
+    assert studio.model == "bytedance-seedance-2-0-fast-text-to-video"
+    names = [f["name"] for f in studio.fields]
+    assert names == ["prompt", "resolution", "duration", "aspect_ratio", "generate_audio",
+                     "watermark"]
+    resolution = next(f for f in studio.fields if f["name"] == "resolution")
+    assert resolution["enum"] == ["480p", "720p"] and resolution["basic"] is True
+    other = Studio(FULL_MODEL, api_key=api_key, base_url=simulator.base_url)
+    try:
+        other_resolution = next(f for f in other.fields if f["name"] == "resolution")
+        assert other_resolution["enum"] == ["480p", "720p", "1080p", "4k"]
+        other.params = {"resolution": "1080p"}
+        assert other.request(prompt="x").resolution == "1080p"
+    finally:
+        other.close()
+    assert studio.backend == {"simulated": False, "label": studio.backend["label"]}
+
+
+async def test_params_are_settable_from_python_and_validated(studio):
+    assert studio.params["resolution"] == "720p" and studio.params["prompt"] == ""
+    studio.params = {"resolution": "480p", "aspect_ratio": "9:16"}
+    assert studio.params["resolution"] == "480p" and studio.params["duration"] == -1
+    with pytest.raises(traitlets.TraitError, match="resolution: '1080p' is not allowed. "
+                                                   "Allowed: 480p, 720p"):
+        studio.params = {"resolution": "1080p"}
+    with pytest.raises(traitlets.TraitError, match="colour"):
+        studio.params = {"colour": "red"}
+    assert studio.params["resolution"] == "480p"
+    with pytest.raises(InvalidRequestError, match="prompt"):
+        studio.generate()
+
+
+async def test_generate_runs_in_the_background_and_reports_each_status(studio, simulator):
+    statuses: list[str] = []
+    studio.observe(lambda change: statuses.extend(j["status"] for j in change["new"][:1]),
+                   names="jobs")
+    job = studio.generate(prompt="a heron at dawn", resolution="480p", duration=4,
+                          aspect_ratio="1:1")
+    assert not job.done  # the call returned at once
+    path = await asyncio.wait_for(job, 30)
+    assert path.exists() and path.parent == studio.output_dir
+    await wait_for(lambda: studio.jobs[0]["video"] is not None)
+    card = studio.jobs[0]
+    assert card["status"] == "succeeded" and card["video"] == path.name
+    assert card["params"]["aspect_ratio"] == "1:1"
+    assert card["finished_at"] >= card["started_at"] >= card["created_at"]
+    for expected in ("submitting", "queued", "processing", "succeeded"):
+        assert expected in statuses
+
+
+async def test_ui_messages_generate_play_and_refuse_bad_input(studio, simulator):
+    sent = Sent(studio)
+    simulator.reset_stats()
+    studio._handle_message(studio, {"type": "generate"}, [])
+    assert "prompt" in studio.error and "empty" in studio.error
+    assert simulator.stats() == {}
+    for hostile in (None, [], "generate", {"type": 3}, {"type": "cancel", "job_id": "nope"},
+                    {"type": "export", "flavour": "cobol"}, {"type": "video"},
+                    {"type": "unknown"}, {"type": "generate", "params": {"x": 1}}):
+        studio._handle_message(studio, hostile, [])
+    assert "flavour" in studio.error or "prompt" in studio.error
+    assert simulator.stats().get("POST /api/ai/queue", 0) == 0
+
+    studio.params = {"prompt": "lanterns on a river", "resolution": "480p", "duration": 4}
+    studio._handle_message(studio, {"type": "generate"}, [])
+    assert studio.error == ""
+    await wait_for(lambda: studio.jobs and studio.jobs[0]["video"] is not None)
+    job_id = studio.jobs[0]["id"]
+    studio._handle_message(studio, {"type": "video", "job_id": job_id}, [])
+    ((content, buffers),) = sent.of_type("video")
+    assert content["job_id"] == job_id and content["mime"] == "video/mp4"
+    assert bytes(buffers[0])[4:8] == b"ftyp"
+
+
+async def test_cancel_from_the_ui(studio, simulator):
+    simulator.config.queue_seconds = 3.0
+    try:
+        job = studio.generate(prompt="a slow sunrise", resolution="480p", duration=4)
+        await wait_for(lambda: job.generation_id is not None)
+        studio._handle_message(studio, {"type": "cancel", "job_id": job.id}, [])
+        await wait_for(lambda: studio.jobs[0]["status"] == "cancelled")
+    finally:
+        simulator.config.queue_seconds = 0.2
+
+
+async def test_key_never_in_widget_state_or_exported_code(studio, api_key):
+    studio.params = {"prompt": "a key-free fox", "resolution": "480p", "duration": 4}
+    job = studio.generate()
+    await asyncio.wait_for(job, 30)
+    state = json.dumps(studio.get_state(), default=str)
+    assert api_key not in state
+    for flavour in ("toolkit", "httpx", "curl"):
+        code = studio.to_code(flavour)
+        assert api_key not in code
+        assert "OXEN_API_KEY" in code or flavour == "toolkit"
+
+
+async def test_exported_toolkit_code_reproduces_the_request(studio, simulator, api_key):
+    studio.params = {"prompt": "a glass whale in the sky", "resolution": "480p",
+                     "duration": 4, "aspect_ratio": "9:16", "watermark": True}
+    code = studio.to_code("toolkit")
+    compile(code, "<export>", "exec")
+    os.environ.update(OXEN_API_KEY=api_key, OXEN_BASE_URL=simulator.base_url)
+    try:
+        namespace: dict = {}
+        exec(code, namespace)
+        other: Studio = namespace["studio"]
+        (job,) = other._controller.jobs.values()
+        await asyncio.wait_for(job, 30)
+        assert job.request == studio.request()
+        other.close()
+    finally:
+        del os.environ["OXEN_API_KEY"], os.environ["OXEN_BASE_URL"]
+
+
+async def test_exported_httpx_and_curl_code_reproduce_the_request(studio, simulator, api_key,
+                                                                  tmp_path):
+    studio.params = {"prompt": "it's a \"quoted\" fox", "resolution": "480p", "duration": 4,
+                     "aspect_ratio": "4:3", "generate_audio": True}
+    wanted = studio.request().to_json()
+    env = {**os.environ, "OXEN_API_KEY": api_key, "OXEN_BASE_URL": simulator.base_url}
+    for flavour, command in (("httpx", ["python", "-c"]), ("curl", ["bash", "-c"])):
+        code = studio.to_code(flavour).replace("time.sleep(5)", "time.sleep(0.2)")
+        code = code.replace("sleep 5", "sleep 0.2")
+        if command[0] == "python":
+            command = [os.sys.executable, "-c"]
+        result = await asyncio.to_thread(subprocess.run, [*command, code], env=env,
+                                         cwd=tmp_path, capture_output=True, text=True,
+                                         timeout=60)
+        assert result.returncode == 0, result.stderr
+        assert "saved" in result.stdout
+        async with AsyncOxenClient(api_key=api_key, base_url=simulator.base_url) as client:
+            done = await client.list(status=Status.SUCCEEDED)
+        match = [g for g in done if g.prompt == wanted["prompt"]]
+        assert match, flavour
+        echoed = match[-1].params
+        for name in ("resolution", "duration", "aspect_ratio", "generate_audio", "watermark"):
+            assert echoed[name] == wanted[name], (flavour, name)
