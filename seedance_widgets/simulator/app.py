@@ -1,0 +1,358 @@
+"""The Oxen-compatible HTTP API over a `JobStore`, as a Starlette app.
+
+Routing and the middleware stack are `_routes()` and `_middleware()`; a request passes the
+counter first (so every request is counted, rejected ones too), then the Bearer check.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import hmac
+import json
+import threading
+from collections import Counter
+from collections.abc import AsyncIterator, Mapping
+from contextlib import asynccontextmanager
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.datastructures import Headers
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import FileResponse, JSONResponse, Response, StreamingResponse
+from starlette.routing import BaseRoute, Match, Route
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from seedance_widgets.contract.errors import InvalidRequestError
+from seedance_widgets.contract.status import Status
+
+from .config import SimulatorConfig
+from .store import RESULT_PATH, JobStore
+
+__all__ = ["RequestCounter", "create_app"]
+
+_ACTIVE = (Status.QUEUED, Status.PROCESSING)
+_RESPONSE_FORMATS = ("url", "b64_json")
+
+
+def create_app(config: SimulatorConfig, store: JobStore | None = None) -> Starlette:
+    """The simulator app; `app.state` holds `config`, `store` and `requests` (the counter).
+
+    A store created here is closed when the app shuts down; a store passed in is the caller's.
+    """
+    owned = store is None
+    store = store or JobStore(config)
+    counter = RequestCounter()
+    routes = _routes()
+
+    @asynccontextmanager
+    async def lifespan(_app: Starlette) -> AsyncIterator[None]:
+        try:
+            yield
+        finally:
+            if owned:
+                store.close()
+
+    app = Starlette(
+        routes=routes,
+        middleware=_middleware(config, routes, counter),
+        exception_handlers={_Reject: _reject_handler, 404: _no_route_handler},
+        lifespan=lifespan,
+    )
+    app.state.config = config
+    app.state.store = store
+    app.state.requests = counter
+    return app
+
+
+def _routes() -> list[BaseRoute]:
+    return [
+        Route("/api/ai/models", list_models, methods=["GET"]),
+        Route("/api/ai/models/{model_id}", get_model, methods=["GET"]),
+        Route("/api/ai/queue", enqueue, methods=["POST"]),
+        Route("/api/ai/queue", list_queue, methods=["GET"]),
+        Route("/api/ai/queue/{generation_id}", get_generation, methods=["GET"]),
+        Route("/api/ai/queue/{generation_id}", cancel_generation, methods=["DELETE"]),
+        Route("/api/ai/videos/generate", generate_video, methods=["POST"]),
+        Route("/api/events", events, methods=["GET"]),
+        Route(RESULT_PATH, download_result, methods=["GET"]),
+        Route("/_simulator/stats", simulator_stats, methods=["GET"]),
+        Route("/_simulator/reset", simulator_reset, methods=["POST"]),
+    ]
+
+
+def _middleware(
+    config: SimulatorConfig, routes: list[BaseRoute], counter: RequestCounter
+) -> list[Middleware]:
+    return [
+        Middleware(CountRequests, routes=routes, counter=counter),
+        Middleware(RequireBearer, config=config),
+    ]
+
+
+# --- error bodies -----------------------------------------------------------------------------
+
+
+class _Reject(Exception):
+    """Raised by an endpoint to answer with `response` instead."""
+
+    def __init__(self, response: Response):
+        self.response = response
+
+
+async def _reject_handler(_request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, _Reject)
+    return exc.response
+
+
+async def _no_route_handler(_request: Request, _exc: Exception) -> Response:
+    return _not_found().response
+
+
+def problem(status_code: int, error_type: str, title: str, detail: str | None = None) -> Response:
+    """The `{"error": {"type", "title", "detail"}, "status": "error", ...}` body."""
+    error = {"type": error_type, "title": title}
+    if detail is not None:
+        error["detail"] = detail
+    body = {"error": error, "status": "error", "status_message": error_type}
+    return JSONResponse(body, status_code=status_code)
+
+
+def _invalid(title: str, detail: str) -> _Reject:
+    return _Reject(problem(400, "invalid_params", title, detail))
+
+
+def _not_found() -> _Reject:
+    return _Reject(problem(404, "resource_not_found", "The requested resource could not be found"))
+
+
+def _model_not_found(model: Any) -> Response:
+    return JSONResponse({"error": {"message": f"Model not found: {model}"}}, status_code=404)
+
+
+# --- middleware -------------------------------------------------------------------------------
+
+
+class RequestCounter:
+    """Thread-safe request counts keyed `"METHOD /route/template"`."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._counts: Counter[str] = Counter()
+
+    def add(self, key: str) -> None:
+        with self._lock:
+            self._counts[key] += 1
+
+    def snapshot(self) -> dict[str, int]:
+        with self._lock:
+            return dict(self._counts)
+
+    def reset(self) -> None:
+        with self._lock:
+            self._counts.clear()
+
+
+class CountRequests:
+    """Counts every HTTP request under its route template (the raw path when none matches)."""
+
+    def __init__(self, app: ASGIApp, routes: list[BaseRoute], counter: RequestCounter):
+        self.app = app
+        self.routes = routes
+        self.counter = counter
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            self.counter.add(f"{scope['method']} {self._template(scope)}")
+        await self.app(scope, receive, send)
+
+    def _template(self, scope: Scope) -> str:
+        partial = None
+        for route in self.routes:
+            match, _ = route.matches(scope)
+            if match is Match.FULL:
+                return getattr(route, "path", scope["path"])
+            if match is Match.PARTIAL and partial is None:
+                partial = route
+        return getattr(partial, "path", scope["path"])
+
+
+class RequireBearer:
+    """Every `/api` request needs `Authorization: Bearer <token>` (equal to `config.api_key`
+    when that is set); otherwise 401 `unauthenticated`. The header is never logged."""
+
+    def __init__(self, app: ASGIApp, config: SimulatorConfig):
+        self.app = app
+        self.config = config
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        path = scope.get("path", "")
+        guarded = scope["type"] == "http" and (path == "/api" or path.startswith("/api/"))
+        if guarded and not self._authorized(Headers(scope=scope).get("authorization", "")):
+            response = problem(401, "unauthenticated", "Unauthenticated",
+                               "Missing or invalid API key")
+            await response(scope, receive, send)
+            return
+        await self.app(scope, receive, send)
+
+    def _authorized(self, header: str) -> bool:
+        scheme, _, token = header.partition(" ")
+        token = token.strip()
+        if scheme.lower() != "bearer" or not token:
+            return False
+        expected = self.config.api_key
+        return expected is None or hmac.compare_digest(token.encode(), expected.encode())
+
+
+# --- endpoints --------------------------------------------------------------------------------
+
+
+def _store(request: Request) -> JobStore:
+    return request.app.state.store
+
+
+def _origin(request: Request) -> str:
+    return f"{request.url.scheme}://{request.url.netloc}"
+
+
+async def _json_object(request: Request) -> dict[str, Any]:
+    try:
+        body = await request.json()
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        raise _invalid("Invalid request body", "The body is not valid JSON") from None
+    if not isinstance(body, dict):
+        raise _invalid("Invalid request body", "The body must be a JSON object")
+    return body
+
+
+def _model_of(store: JobStore, body: Mapping[str, Any]) -> str:
+    model = body.get("model")
+    if model is None:
+        raise _invalid("model is required", "Pass the id of an image or video model")
+    if not isinstance(model, str) or model not in store.catalog:
+        raise _Reject(_model_not_found(model))
+    return model
+
+
+async def list_models(request: Request) -> Response:
+    return JSONResponse({"object": "list", "data": _store(request).catalog.objects()})
+
+
+async def get_model(request: Request) -> Response:
+    model_id = request.path_params["model_id"]
+    model = _store(request).catalog.get(model_id)
+    return JSONResponse(model) if model is not None else _model_not_found(model_id)
+
+
+async def enqueue(request: Request) -> Response:
+    """Checks only the model and `num_generations`; the job validates its params when it runs."""
+    store = _store(request)
+    body = await _json_object(request)
+    model = _model_of(store, body)
+    count = body.get("num_generations")
+    count = 1 if count is None else count
+    if isinstance(count, bool) or not isinstance(count, int) or not 1 <= count <= 4:
+        raise _invalid("num_generations must be an integer between 1 and 4", f"Got {count!r}")
+    params = {k: v for k, v in body.items() if k not in ("model", "num_generations")}
+    jobs = store.submit(model, params, _origin(request), count)
+    return JSONResponse({"generations": [
+        {"generation_id": job.generation_id, "status": str(job.status)} for job in jobs
+    ]})
+
+
+async def list_queue(request: Request) -> Response:
+    query = request.query_params
+    try:
+        statuses = (Status(query["status"]),) if "status" in query else _ACTIVE
+    except ValueError:
+        allowed = ", ".join(Status)
+        raise _invalid("Invalid status filter", f"status must be one of: {allowed}") from None
+    jobs = _store(request).find(
+        statuses,
+        model=query.get("model"),
+        media_type=query.get("media_type"),
+        namespace=query.get("namespace"),
+        repo=query.get("repo"),
+        folder=query.get("folder"),
+    )
+    return JSONResponse({"count": len(jobs), "generations": [job.record() for job in jobs]})
+
+
+async def get_generation(request: Request) -> Response:
+    job = _store(request).get(request.path_params["generation_id"])
+    if job is None:
+        raise _not_found()
+    return JSONResponse(job.record())
+
+
+async def cancel_generation(request: Request) -> Response:
+    generation_id = request.path_params["generation_id"]
+    if _store(request).cancel(generation_id) is None:
+        raise _not_found()
+    return JSONResponse({"status": "success", "generation_id": generation_id})
+
+
+async def generate_video(request: Request) -> Response:
+    """Validates at once, then blocks for the job's whole queue + processing time."""
+    store = _store(request)
+    body = await _json_object(request)
+    model = _model_of(store, body)
+    params = {k: v for k, v in body.items() if k != "model"}
+    try:
+        store.validate(model, params)
+    except InvalidRequestError as exc:
+        raise _invalid("Invalid parameters", str(exc)) from None
+    response_format = params.get("response_format", "url")
+    if response_format not in _RESPONSE_FORMATS:
+        raise _invalid("Invalid response_format",
+                       f"response_format must be one of: {', '.join(_RESPONSE_FORMATS)}")
+    (job,) = store.submit(model, params, _origin(request))
+    await job.done.wait()
+    if job.status is not Status.SUCCEEDED:
+        return problem(500, "unknown_error", f"Generation {job.status}", job.error_message)
+    if response_format == "b64_json":
+        path = store.result_file(job.generation_id, job.token)
+        data = await asyncio.to_thread(path.read_bytes) if path else b""
+        video = {"b64_json": base64.b64encode(data).decode("ascii")}
+    else:
+        video = {"url": job.result_url}
+    return JSONResponse({"model": model, "created": job.completed_at, "videos": [video]})
+
+
+async def events(request: Request) -> Response:
+    """The SSE stream: events published while connected, and keep-alive comments when idle."""
+    store = _store(request)
+
+    async def stream() -> AsyncIterator[str]:
+        with store.events.subscribe() as inbox:
+            while True:
+                try:
+                    event = await asyncio.wait_for(inbox.get(), store.config.keepalive_seconds)
+                except TimeoutError:
+                    yield ": keep-alive\n\n"
+                    continue
+                if event is None:
+                    return
+                name, data = event
+                yield f"event: {name}\ndata: {json.dumps(data, separators=(',', ':'))}\n\n"
+
+    headers = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
+    return StreamingResponse(stream(), media_type="text/event-stream", headers=headers)
+
+
+async def download_result(request: Request) -> Response:
+    path = _store(request).result_file(request.path_params["generation_id"],
+                                      request.path_params["token"])
+    if path is None or not path.is_file():
+        raise _not_found()
+    return FileResponse(path, media_type="video/mp4")
+
+
+async def simulator_stats(request: Request) -> Response:
+    return JSONResponse({"requests": request.app.state.requests.snapshot()})
+
+
+async def simulator_reset(request: Request) -> Response:
+    request.app.state.requests.reset()
+    return JSONResponse({"requests": {}})

@@ -1,0 +1,24 @@
+"""The simulator's knobs; mutable at run time (each job reads them when it needs them)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+__all__ = ["SimulatorConfig"]
+
+
+@dataclass
+class SimulatorConfig:
+    """Timings, auth and storage of a simulator.
+
+    `api_key=None` accepts any non-empty Bearer token; `data_dir=None` keeps results in a
+    temporary directory removed when the app shuts down.
+    """
+
+    queue_seconds: float = 0.5
+    process_seconds: float = 2.0
+    keepalive_seconds: float = 15.0
+    api_key: str | None = None
+    data_dir: Path | None = None
+    max_parallel_renders: int = 2

@@ -1,0 +1,274 @@
+"""In-memory generations: the queue's state machine, the renders and the event broadcaster.
+
+Everything here runs on the server's event loop except the renders, which run in worker
+threads (at most `config.max_parallel_renders` at once).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+import tempfile
+import threading
+import time
+import uuid
+from collections.abc import Callable, Collection, Iterator, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+from seedance_widgets.contract.request import validate_params
+from seedance_widgets.contract.status import COMPLETION_EVENT, Status
+
+from .catalog import Catalog
+from .config import SimulatorConfig
+from .render import effective_seconds, frame_size, render_video
+
+__all__ = ["API_PARAMS", "RESULT_PATH", "Broadcaster", "Job", "JobStore"]
+
+# Request fields the API itself handles; everything else goes to the model's schema.
+API_PARAMS = frozenset({"response_format", "target_namespace"})
+# Where a succeeded job's MP4 is served (a Starlette route template, under the same origin).
+RESULT_PATH = "/api/results/{generation_id}/{token}/video.mp4"
+NAMESPACE = "simulator"
+
+Event = tuple[str, dict[str, Any]]
+
+
+def _now() -> int:
+    return int(time.time())
+
+
+@dataclass(eq=False)
+class Job:
+    """One generation: its request, its state and where its result lives."""
+
+    generation_id: str
+    model: str
+    params: dict[str, Any]  # the request minus model / num_generations, echoed in the record
+    origin: str  # scheme://host:port the request came in on, for the result URL
+    status: Status = Status.QUEUED
+    enqueued_at: int = field(default_factory=_now)
+    started_at: int | None = None
+    completed_at: int | None = None
+    error_message: str | None = None
+    token: str = field(default_factory=lambda: secrets.token_urlsafe(16))
+    done: asyncio.Event = field(default_factory=asyncio.Event)
+    task: asyncio.Task[None] | None = None
+
+    @property
+    def result_url(self) -> str | None:
+        if self.status is not Status.SUCCEEDED:
+            return None
+        path = RESULT_PATH.format(generation_id=self.generation_id, token=self.token)
+        return self.origin + path
+
+    def record(self) -> dict[str, Any]:
+        """The flat record of `GET /ai/queue/{id}`: fixed fields, then the echoed params."""
+        fixed = {
+            "generation_id": self.generation_id,
+            "model_name": self.model,
+            "prompt": self.params.get("prompt"),
+            "media_type": "video",
+            "status": str(self.status),
+            "result_url": self.result_url,
+            "error_message": self.error_message,
+            "enqueued_at": self.enqueued_at,
+            "started_at": self.started_at,
+            "completed_at": self.completed_at,
+        }
+        return fixed | {k: v for k, v in self.params.items() if k not in fixed}
+
+
+class Broadcaster:
+    """Fan-out of `(event name, data)` to the subscribers connected right now; no replay."""
+
+    def __init__(self) -> None:
+        self._inboxes: set[asyncio.Queue[Event | None]] = set()
+        self._closed = False
+
+    @contextmanager
+    def subscribe(self) -> Iterator[asyncio.Queue[Event | None]]:
+        """An inbox receiving every event published while subscribed; `None` means closed."""
+        inbox: asyncio.Queue[Event | None] = asyncio.Queue()
+        if self._closed:
+            inbox.put_nowait(None)
+        self._inboxes.add(inbox)
+        try:
+            yield inbox
+        finally:
+            self._inboxes.discard(inbox)
+
+    def publish(self, name: str, data: dict[str, Any]) -> None:
+        for inbox in self._inboxes:
+            inbox.put_nowait((name, data))
+
+    def close(self) -> None:
+        """End every stream, now and later (the server is shutting down)."""
+        self._closed = True
+        for inbox in self._inboxes:
+            inbox.put_nowait(None)
+
+
+class RenderSlots:
+    """At most `limit()` holders at once; the limit is re-read whenever a slot is requested.
+
+    Held from the render thread itself, so a slot stays taken until the encoder really stops,
+    even when the job was cancelled meanwhile.
+    """
+
+    def __init__(self, limit: Callable[[], int]):
+        self._limit = limit
+        self._active = 0
+        self._changed = threading.Condition()
+
+    @contextmanager
+    def hold(self) -> Iterator[None]:
+        with self._changed:
+            self._changed.wait_for(lambda: self._active < max(1, self._limit()))
+            self._active += 1
+        try:
+            yield
+        finally:
+            with self._changed:
+                self._active -= 1
+                self._changed.notify_all()
+
+
+class JobStore:
+    """All generations of one simulator, by id, in enqueue order."""
+
+    def __init__(self, config: SimulatorConfig, catalog: Catalog | None = None):
+        self.config = config
+        self.catalog = catalog or Catalog.bundled()
+        self.events = Broadcaster()
+        self._jobs: dict[str, Job] = {}
+        self._slots = RenderSlots(lambda: self.config.max_parallel_renders)
+        self._executor = ThreadPoolExecutor(thread_name_prefix="simulator-render")
+        self._tmp: tempfile.TemporaryDirectory[str] | None = None
+        if config.data_dir is None:
+            self._tmp = tempfile.TemporaryDirectory(prefix="seedance-sim-",
+                                                    ignore_cleanup_errors=True)
+        self.data_dir = Path(config.data_dir or self._tmp.name)
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+
+    def validate(self, model: str, params: Mapping[str, Any]) -> dict[str, Any]:
+        """The model's parameters, complete; raises `InvalidRequestError` like the real queue."""
+        given = {k: v for k, v in params.items() if k not in API_PARAMS}
+        return validate_params(self.catalog.spec(model), given)
+
+    def submit(self, model: str, params: dict[str, Any], origin: str, count: int = 1) -> list[Job]:
+        """Queue `count` generations of `model` (must be in the catalog); they start at once."""
+        jobs = [Job(str(uuid.uuid4()), model, dict(params), origin) for _ in range(count)]
+        for job in jobs:
+            self._jobs[job.generation_id] = job
+            job.task = asyncio.create_task(self._run(job), name=f"generation-{job.generation_id}")
+        return jobs
+
+    def get(self, generation_id: str) -> Job | None:
+        return self._jobs.get(generation_id)
+
+    def find(
+        self,
+        statuses: Collection[Status],
+        *,
+        model: str | None = None,
+        media_type: str | None = None,
+        namespace: str | None = None,
+        repo: str | None = None,
+        folder: str | None = None,
+    ) -> list[Job]:
+        """Jobs matching every filter given. Jobs have no repo or folder, so those match none."""
+        if repo is not None or folder is not None:
+            return []
+        return [
+            job for job in self._jobs.values()
+            if job.status in statuses
+            and model in (None, job.model)
+            and media_type in (None, "video")
+            and namespace in (None, NAMESPACE)
+        ]
+
+    def cancel(self, generation_id: str) -> Job | None:
+        """Cancel an active job (no event is sent); a terminal one is left as it is."""
+        job = self._jobs.get(generation_id)
+        if job is not None and not job.status.is_terminal:
+            self._finish(job, Status.CANCELLED)
+            if job.task is not None:
+                job.task.cancel()
+        return job
+
+    def result_file(self, generation_id: str, token: str) -> Path | None:
+        """The MP4 of a succeeded job, if `token` is its download token."""
+        job = self._jobs.get(generation_id)
+        if job is None or job.status is not Status.SUCCEEDED:
+            return None
+        if not secrets.compare_digest(job.token, token):
+            return None
+        return self._path(job)
+
+    def close(self) -> None:
+        """Stop every job and stream, and drop the temporary results."""
+        self.events.close()
+        for generation_id in list(self._jobs):
+            self.cancel(generation_id)
+        self._executor.shutdown(wait=False, cancel_futures=True)
+        if self._tmp is not None:
+            self._tmp.cleanup()
+
+    async def _run(self, job: Job) -> None:
+        await asyncio.sleep(self.config.queue_seconds)
+        job.status = Status.PROCESSING
+        job.started_at = _now()
+        self.events.publish("deployment_status", {"model": job.model, "status": "active"})
+        try:
+            params = self.validate(job.model, job.params)
+            await asyncio.gather(asyncio.sleep(self.config.process_seconds),
+                                 self._render(job, params))
+        except Exception as exc:
+            self._finish(job, Status.FAILED, str(exc) or type(exc).__name__)
+        else:
+            self._finish(job, Status.SUCCEEDED)
+
+    async def _render(self, job: Job, params: Mapping[str, Any]) -> None:
+        width, height = frame_size(params.get("resolution", "720p"),
+                                   params.get("aspect_ratio", "16:9"))
+        render = partial(
+            render_video,
+            self._path(job),
+            prompt=str(params.get("prompt", "")),
+            width=width,
+            height=height,
+            seconds=effective_seconds(params.get("duration", -1)),
+            audio=bool(params.get("generate_audio")),
+            watermark=bool(params.get("watermark")),
+            label="SIMULATED " + job.generation_id[:8],
+        )
+        loop = asyncio.get_running_loop()
+        await loop.run_in_executor(self._executor, self._render_in_slot, job, render)
+
+    def _render_in_slot(self, job: Job, render: Callable[[], None]) -> None:
+        with self._slots.hold():
+            if job.status is Status.PROCESSING:  # not cancelled while waiting for a slot
+                render()
+
+    def _finish(self, job: Job, status: Status, error: str | None = None) -> None:
+        if job.status.is_terminal:
+            return
+        job.status = status
+        job.completed_at = _now()
+        job.error_message = error
+        job.done.set()
+        data: dict[str, Any] = {"generation_id": job.generation_id, "status": str(status),
+                                "media_type": "video"}
+        if status is Status.SUCCEEDED:
+            self.events.publish(COMPLETION_EVENT, data | {"model": job.model,
+                                                          "url": job.result_url})
+        elif status is Status.FAILED:
+            self.events.publish(COMPLETION_EVENT, data | {"error": error})
+
+    def _path(self, job: Job) -> Path:
+        return self.data_dir / f"{job.generation_id}.mp4"

@@ -1,0 +1,36 @@
+"""Shared fixtures: one fast simulator per test session, reached with a recognisable fake key."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from seedance_widgets.simulator import SimulatorConfig, SimulatorServer
+
+FAKE_API_KEY = "sk-test-SEEDANCE-FAKE-KEY-0123456789"
+
+
+@pytest.fixture(scope="session")
+def api_key() -> str:
+    """A fake key that is easy to spot if it ever leaks into output, logs or saved state."""
+    return FAKE_API_KEY
+
+
+@pytest.fixture(scope="session")
+def simulator(api_key: str) -> Iterator[SimulatorServer]:
+    """A started simulator accepting only `api_key`, with fast timings.
+
+    queue + process stays >= 0.8 s so the vendor's SSE snippet (which enqueues before it
+    subscribes) still catches its event.
+    """
+    config = SimulatorConfig(queue_seconds=0.2, process_seconds=0.6, keepalive_seconds=0.5,
+                             api_key=api_key)
+    with SimulatorServer(config) as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def sim_base_url(simulator: SimulatorServer) -> str:
+    """`http://127.0.0.1:<port>/api`."""
+    return simulator.base_url
