@@ -52,13 +52,8 @@ def embedded_simulator_url() -> str:
     global _server
     with _lock:
         if _server is None:
-            try:
-                from .simulator import SimulatorServer
-            except ImportError as exc:  # pragma: no cover - depends on the install
-                raise RuntimeError(
-                    "No OXEN_API_KEY is set and the simulator is not installed: "
-                    "pip install 'seedance-widgets[simulator]', or set OXEN_API_KEY."
-                ) from exc
+            from .simulator import SimulatorServer
+
             _server = SimulatorServer().start()
             atexit.register(_server.stop)
         return _server.base_url

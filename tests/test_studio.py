@@ -23,7 +23,7 @@ FULL_MODEL = "bytedance-seedance-2-0-text-to-video"
 @pytest.fixture
 async def studio(simulator, api_key, tmp_path):
     widget = Studio(api_key=api_key, base_url=simulator.base_url, output_dir=tmp_path / "v",
-                    policy=FAST)
+                    ledger=tmp_path / "ledger", policy=FAST)
     yield widget
     widget.close()
     await asyncio.sleep(0.05)
@@ -55,7 +55,7 @@ async def test_controls_come_from_the_schema(studio, simulator, api_key):
                      "watermark"]
     resolution = next(f for f in studio.fields if f["name"] == "resolution")
     assert resolution["enum"] == ["480p", "720p"] and resolution["basic"] is True
-    other = Studio(FULL_MODEL, api_key=api_key, base_url=simulator.base_url)
+    other = Studio(FULL_MODEL, api_key=api_key, base_url=simulator.base_url, ledger=None)
     try:
         other_resolution = next(f for f in other.fields if f["name"] == "resolution")
         assert other_resolution["enum"] == ["480p", "720p", "1080p", "4k"]

@@ -41,7 +41,9 @@ class StatusLine:
     def update(self, job: Job) -> None:
         """Observer for a job: remember its state and show it."""
         state = job.status
-        if job.status == "succeeded" and job.video_path is None:
+        if job.cached:
+            state = f"cached (take {job.take}; --take {job.take + 1} for a new video)"
+        elif job.status == "succeeded" and job.video_path is None:
             state = "succeeded, downloading"
         self._text = f"{state:<24} {job.generation_id or ''}".rstrip()
         if self._live:

@@ -7,6 +7,7 @@ any loop the caller runs, so it also works inside a notebook cell.
 from __future__ import annotations
 
 import asyncio
+import shutil
 import threading
 from collections.abc import Callable, Coroutine
 from concurrent.futures import Future
@@ -20,6 +21,7 @@ from ..transport.client import AsyncOxenClient, SyncVideo
 from .controller import Controller
 from .follower import FollowPolicy
 from .job import Job
+from .ledger import Ledger
 
 __all__ = ["LoopThread", "OxenClient"]
 
@@ -53,10 +55,13 @@ class OxenClient:
     """Blocking twin of `AsyncOxenClient`, plus `generate_video` for whole jobs."""
 
     def __init__(self, api_key: str | None = None, base_url: str | None = None, *,
-                 output_dir: Path | str = "videos", policy: FollowPolicy | None = None):
+                 output_dir: Path | str = "videos", policy: FollowPolicy | None = None,
+                 ledger: Ledger | None = None, namespace: str | None = None):
         self._loop = LoopThread()
         self._client = self._loop.run(_make_client(api_key, base_url))
-        self._controller = Controller(self._client, output_dir=output_dir, policy=policy)
+        self._controller = Controller(self._client, output_dir=output_dir, policy=policy,
+                                      ledger=ledger,
+                                      namespace=namespace or self._client.settings.base_url)
 
     def __repr__(self) -> str:
         return f"OxenClient(base_url={self._client.settings.base_url!r})"
@@ -97,7 +102,8 @@ class OxenClient:
     def download(self, url: str, dest: Path | str) -> Path:
         return self._loop.run(self._client.download(url, Path(dest)))
 
-    def generate_video(self, request: VideoRequest, *, dest: Path | str | None = None,
+    def generate_video(self, request: VideoRequest, *, take: int = 1,
+                       dest: Path | str | None = None,
                        on_change: Callable[[Job], None] | None = None,
                        timeout: float | None = None) -> Path:
         """Queue `request`, follow it and download the video; returns its path.
@@ -105,20 +111,42 @@ class OxenClient:
         `on_change(job)` is called (from the private loop's thread) on every status change.
         Raises `GenerationFailed` / `GenerationCancelled` / `APIError` as they happen.
         """
-        path = self._loop.run(self._run_job(request, on_change), timeout)
+        path = self._loop.run(self._run_job(request, take, on_change), timeout)
         if dest is None:
             return path
         target = Path(dest)
         target.parent.mkdir(parents=True, exist_ok=True)
-        return path.replace(target)
+        shutil.copyfile(path, target)
+        return target
 
-    async def _run_job(self, request: VideoRequest,
+    def resume(self, on_change: Callable[[Job], None] | None = None) -> list[Job]:
+        """Follow every unfinished job in the ledger to its end; returns them all."""
+        return self._loop.run(self._resume_all(on_change))
+
+    async def _run_job(self, request: VideoRequest, take: int,
                        on_change: Callable[[Job], None] | None) -> Path:
-        job = self._controller.submit(request)
+        job = self._controller.submit(request, take=take)
         if on_change is not None:
             job.observe(on_change)
             on_change(job)
         return await job
+
+    async def _resume_all(self, on_change: Callable[[Job], None] | None) -> list[Job]:
+        jobs = await self._controller.resume()
+        for job in jobs:
+            if on_change is not None:
+                job.observe(on_change)
+                on_change(job)
+        await asyncio.gather(*(_quietly(job) for job in jobs))
+        return jobs
+
+
+async def _quietly(job: Job) -> None:
+    """Wait for a job; its failure is in its status."""
+    try:
+        await job
+    except Exception:  # the outcome is reported through job.status
+        return
 
 
 async def _make_client(api_key: str | None, base_url: str | None) -> AsyncOxenClient:

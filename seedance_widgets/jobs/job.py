@@ -34,10 +34,13 @@ class Job:
     `cancelled`, or `error` when something local went wrong (see `error`).
     """
 
-    def __init__(self, request: VideoRequest, *, take: int = 1, job_id: str | None = None):
+    def __init__(self, request: VideoRequest, *, take: int = 1, cache_key: str = "",
+                 job_id: str | None = None):
         self.id = job_id or uuid.uuid4().hex[:12]
         self.request = request
         self.take = take
+        self.cache_key = cache_key
+        self.eta_seconds: float | None = None
         self.generation_id: str | None = None
         self.status = SUBMITTING
         self.history: list[JobState] = [JobState(SUBMITTING, time.time())]
@@ -61,12 +64,24 @@ class Job:
         """Call `callback(job)` after every change."""
         self._observers.append(callback)
 
-    def set_status(self, status: str, *, at: float | None = None) -> None:
+    def set_status(self, status: str, *, at: float | None = None, notify: bool = True) -> None:
         status = str(status)
         if status != self.status:
             self.status = status
             self.history.append(JobState(status, at or time.time()))
-        self.notify()
+        if notify:
+            self.notify()
+
+    def restore(self, generation_id: str, status: str, video_path: Path, *, at: float) -> None:
+        """Fill in a job that finished earlier (from the ledger), without notifying."""
+        self.generation_id = generation_id
+        self.video_path = video_path
+        self.cached = True
+        self.set_status(status, at=at, notify=False)
+
+    def cancel_task(self) -> None:
+        if self._task is not None and not self._task.done():
+            self._task.cancel()
 
     def notify(self) -> None:
         for callback in list(self._observers):
@@ -104,6 +119,7 @@ class Job:
             "finished_at": finished,
             "video": self.video_path.name if self.video_path else None,
             "cached": self.cached,
+            "eta_seconds": self.eta_seconds,
         }
 
     def __repr__(self) -> str:

@@ -26,9 +26,11 @@ from ..jobs.blocking import LoopThread
 from ..jobs.controller import Controller
 from ..jobs.follower import FollowPolicy
 from ..jobs.job import Job
+from ..jobs.ledger import Ledger
 from ..transport.client import AsyncOxenClient
 from .cells import CellInserter
 from .model_loading import load_spec
+from .snapshot import Snapshot
 
 __all__ = ["Studio"]
 
@@ -60,7 +62,8 @@ class Studio(anywidget.AnyWidget):
 
     def __init__(self, model: str = DEFAULT_MODEL, *, api_key: str | None = None,
                  base_url: str | None = None, simulate: bool | None = None,
-                 output_dir: Path | str = "videos", concurrency: int = 4,
+                 output_dir: Path | str = "videos", ledger: Path | str | None = ".seedance",
+                 concurrency: int = 4, deadline: float | None = None,
                  policy: FollowPolicy | None = None, **params: Any):
         chosen = resolve_backend(api_key, base_url, simulate)
         spec = load_spec(model, chosen)
@@ -79,11 +82,17 @@ class Studio(anywidget.AnyWidget):
             self.params = params
         self._loop, self._loop_thread = _choose_loop()
         self._client = AsyncOxenClient(api_key=chosen.api_key, base_url=chosen.base_url)
-        self._controller = Controller(self._client, output_dir=output_dir, policy=policy,
-                                      concurrency=concurrency)
+        namespace = "simulator" if chosen.simulated else self._client.settings.base_url
+        self._controller = Controller(
+            self._client, output_dir=output_dir, policy=policy, concurrency=concurrency,
+            ledger=Ledger(ledger) if ledger is not None else None, namespace=namespace,
+            deadline=deadline)
         self._controller.observe(self._job_changed)
         self._cells = CellInserter()
+        self._snapshot = Snapshot(self)
         self.on_msg(self._handle_message)
+        if ledger is not None:
+            self._spawn(self._controller.resume())
 
     def __repr__(self) -> str:
         return (f"Studio(model={self.model!r}, backend={self._backend.label!r}, "
@@ -110,13 +119,21 @@ class Studio(anywidget.AnyWidget):
     def generate(self, prompt: str | None = None, *, take: int = 1, **params: Any) -> Job:
         """Submit the current form (with any parameters given here) and return the job at once.
 
-        Invalid parameters raise `InvalidRequestError` before anything is sent.
+        The same request and `take` made before returns its video from disk, with no request
+        (generation is not deterministic: a new `take` number asks for a new video). Invalid
+        parameters raise `InvalidRequestError` before anything is sent.
         """
         overrides = {**params, **({"prompt": prompt} if prompt is not None else {})}
         request = self.request(**overrides)
         if isinstance(take, bool) or not isinstance(take, int) or take < 1:
             raise InvalidRequestError("take", take, "a whole number from 1")
         return self._on_loop(lambda: self._controller.submit(request, take=take))
+
+    def new_take(self, job: Job | str) -> Job:
+        """Generate `job`'s request again under the next unused take number."""
+        source = self._controller.jobs[job] if isinstance(job, str) else job
+        take = self._controller.next_take(source.request)
+        return self._on_loop(lambda: self._controller.submit(source.request, take=take))
 
     def cancel(self, job: Job | str) -> None:
         """Cancel a job (or job id) on the server."""
@@ -167,6 +184,7 @@ class Studio(anywidget.AnyWidget):
             "cancel": self._ui_cancel,
             "video": self._ui_video,
             "export": self._ui_export,
+            "new_take": self._ui_new_take,
         }
         handler = handlers.get(content.get("type"))  # type: ignore[arg-type]
         if handler is None:
@@ -185,6 +203,11 @@ class Studio(anywidget.AnyWidget):
         job = self._controller.jobs.get(str(content.get("job_id")))
         if job is not None:
             self.cancel(job)
+
+    def _ui_new_take(self, content: dict[str, Any]) -> None:
+        job = self._controller.jobs.get(str(content.get("job_id")))
+        if job is not None:
+            self.new_take(job)
 
     def _ui_video(self, content: dict[str, Any]) -> None:
         job_id = str(content.get("job_id"))
@@ -210,6 +233,11 @@ class Studio(anywidget.AnyWidget):
     def _job_changed(self, _job: Job) -> None:
         ordered = sorted(self._controller.jobs.values(), key=lambda j: j.created_at, reverse=True)
         self.jobs = [job.to_json() for job in ordered]
+        self._snapshot.refresh(ordered)
+
+    def _ipython_display_(self) -> None:
+        """The live widget, plus a static snapshot for viewers without a kernel."""
+        self._snapshot.display()
 
     # -- event loop plumbing --------------------------------------------------------------
 
