@@ -13,12 +13,13 @@ from nbclient import NotebookClient
 NOTEBOOKS = sorted((Path(__file__).parents[1] / "notebooks").glob("*.ipynb"))
 
 
-def execute(path: Path, workdir: Path) -> nbformat.NotebookNode:
-    """Run a copy of `path` in `workdir` with no key set (the built-in simulator)."""
+def execute(path: Path, workdir: Path, **extra_env: str) -> nbformat.NotebookNode:
+    """Run a copy of `path` in `workdir`; with no key given, on the built-in simulator."""
     copy = workdir / path.name
     shutil.copy(path, copy)
     notebook = nbformat.read(copy, as_version=4)
     env = {k: v for k, v in os.environ.items() if k not in ("OXEN_API_KEY", "OXEN_BASE_URL")}
+    env.update(extra_env)
     client = NotebookClient(notebook, timeout=120, kernel_name="python3",
                             resources={"metadata": {"path": str(workdir)}})
     saved = dict(os.environ)
@@ -41,15 +42,39 @@ def text_of(notebook: nbformat.NotebookNode) -> str:
     return "\n".join(parts)
 
 
+def errors_in(notebook: nbformat.NotebookNode) -> list:
+    return [o for c in notebook.cells for o in c.get("outputs", [])
+            if o.get("output_type") == "error"]
+
+
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
-def test_notebook_executes(path: Path, tmp_path: Path):
-    notebook = execute(path, tmp_path)
-    errors = [o for c in notebook.cells for o in c.get("outputs", [])
-              if o.get("output_type") == "error"]
-    assert not errors, errors
+def test_notebook_runs_twice_and_the_second_run_is_free(path: Path, tmp_path: Path,
+                                                         simulator, api_key):
+    """Run 1 generates; run 2 (same folder, new kernel) is served from the ledger."""
+    env = {"OXEN_API_KEY": api_key, "OXEN_BASE_URL": simulator.base_url}
+    simulator.reset_stats()
+    first = execute(path, tmp_path, **env)
+    assert not errors_in(first), errors_in(first)
+    made = simulator.stats().get("POST /api/ai/queue", 0)
+    assert made > 0
+    simulator.reset_stats()
+    second = execute(path, tmp_path, **env)
+    assert not errors_in(second), errors_in(second)
+    assert simulator.stats() == {}, "the re-run made requests"
+    assert len(list((tmp_path / "videos").glob("*.mp4"))) == made
 
 
-def test_quickstart_makes_a_video_and_exports_code(tmp_path: Path):
+def test_sweep_notebook_shows_size_cost_and_compare(tmp_path: Path, simulator, api_key):
+    notebook = execute(Path(__file__).parents[1] / "notebooks" / "prompt_sweep.ipynb",
+                       tmp_path, OXEN_API_KEY=api_key, OXEN_BASE_URL=simulator.base_url)
+    output = text_of(notebook)
+    assert "<Sweep 6 generations: prompt (2) × aspect_ratio (3), estimated ≈ $" in output
+    assert output.count("-> ") == 6 and "Error" not in output
+    compare_output = notebook.cells[5].outputs[-1]["data"]["text/plain"]
+    assert compare_output.count("'") == 6  # three job ids
+
+
+def test_quickstart_on_the_embedded_simulator(tmp_path: Path):
     notebook = execute(Path(__file__).parents[1] / "notebooks" / "quickstart.ipynb", tmp_path)
     output = text_of(notebook)
     assert "bytes" in output and ".mp4" in output

@@ -186,3 +186,37 @@ async def test_exported_httpx_and_curl_code_reproduce_the_request(studio, simula
         echoed = match[-1].params
         for name in ("resolution", "duration", "aspect_ratio", "generate_audio", "watermark"):
             assert echoed[name] == wanted[name], (flavour, name)
+
+
+async def test_sweep_validates_everything_first_then_fills_the_gallery(studio, simulator):
+    simulator.reset_stats()
+    with pytest.raises(InvalidRequestError, match="aspect_ratio"):
+        studio.sweep(prompt=["a", "b"], aspect_ratio=["16:9", "2:1"])
+    assert simulator.stats() == {}
+    sweep = studio.sweep(prompt=["a fox", "an owl"], aspect_ratio=["16:9", "1:1", "9:16"],
+                         resolution="480p", duration=4)
+    assert sweep.size == 6 and "6 generations" in repr(sweep)
+    assert sweep.estimated_cost == pytest.approx(6 * 4 * 0.08)
+    assert studio.gallery["axes"] == {"prompt": ["a fox", "an owl"],
+                                      "aspect_ratio": ["16:9", "1:1", "9:16"]}
+    assert [i["values"] for i in studio.gallery["items"]][:2] == [
+        {"prompt": "a fox", "aspect_ratio": "16:9"}, {"prompt": "a fox", "aspect_ratio": "1:1"}]
+    results = await asyncio.wait_for(sweep, 60)
+    assert all(r.exists() for r in results)
+    assert simulator.stats()["POST /api/ai/queue"] == 6
+    studio.compare_jobs(*sweep.jobs[:2])
+    assert studio.compare == [sweep.jobs[0].id, sweep.jobs[1].id]
+    studio.compare = ["bogus", sweep.jobs[2].id, 7]
+    assert studio.compare == [sweep.jobs[2].id]
+
+
+async def test_new_take_makes_a_new_video_for_the_same_request(studio, simulator):
+    first = studio.generate(prompt="a take fox", resolution="480p", duration=4)
+    await asyncio.wait_for(first, 30)
+    again = studio.generate(prompt="a take fox", resolution="480p", duration=4)
+    assert again is first
+    studio._handle_message(studio, {"type": "new_take", "job_id": first.id}, [])
+    await wait_for(lambda: len(studio.jobs) == 2)
+    second = next(j for j in studio._controller.jobs.values() if j is not first)
+    assert second.take == 2 and second.request == first.request
+    assert await asyncio.wait_for(second, 30) != await first

@@ -39,7 +39,8 @@ class Snapshot:
     def display(self) -> None:
         from IPython.display import HTML, display
 
-        display(self._widget._repr_mimebundle_(), raw=True)
+        data, metadata = self._widget._repr_mimebundle_()
+        display(data, metadata=metadata, raw=True)
         self._html = self.render(self._jobs())
         self._handles.append(display(HTML(self._html), display_id=True))
 

@@ -18,6 +18,7 @@ import anywidget
 import traitlets
 
 from ..contract.errors import InvalidRequestError, SeedanceError
+from ..contract.pricing import total_cost
 from ..contract.request import VideoRequest, validate_params
 from ..contract.schema import DEFAULT_MODEL, ModelSpec
 from ..embedded import resolve_backend
@@ -27,6 +28,7 @@ from ..jobs.controller import Controller
 from ..jobs.follower import FollowPolicy
 from ..jobs.job import Job
 from ..jobs.ledger import Ledger
+from ..jobs.sweep import Sweep, expand_grid
 from ..transport.client import AsyncOxenClient
 from .cells import CellInserter
 from .model_loading import load_spec
@@ -59,6 +61,8 @@ class Studio(anywidget.AnyWidget):
     jobs = traitlets.List(traitlets.Dict()).tag(sync=True)
     backend = traitlets.Dict().tag(sync=True)
     error = traitlets.Unicode("").tag(sync=True)
+    gallery = traitlets.Dict().tag(sync=True)
+    compare = traitlets.List().tag(sync=True)
 
     def __init__(self, model: str = DEFAULT_MODEL, *, api_key: str | None = None,
                  base_url: str | None = None, simulate: bool | None = None,
@@ -129,6 +133,35 @@ class Studio(anywidget.AnyWidget):
             raise InvalidRequestError("take", take, "a whole number from 1")
         return self._on_loop(lambda: self._controller.submit(request, take=take))
 
+    def sweep(self, *, take: int = 1, **values: Any) -> Sweep:
+        """Run every combination of the list-valued parameters (others are fixed).
+
+        `studio.sweep(prompt=["a", "b"], aspect_ratio=["16:9", "9:16"])` validates all
+        requests first, submits them (at most `concurrency` run at once), shows them in the
+        gallery keyed by the varied parameters, and returns a `Sweep` whose repr gives the
+        grid's size and estimated cost.
+        """
+        axes = {k: list(v) for k, v in values.items() if isinstance(v, list | tuple)}
+        fixed = {k: v for k, v in values.items() if k not in axes}
+        if not axes or any(not v for v in axes.values()):
+            raise InvalidRequestError("sweep", values, "at least one parameter given as a "
+                                      "non-empty list of values")
+        cells = expand_grid(axes)
+        requests = [self.request(**fixed, **cell) for cell in cells]
+        jobs = [self._on_loop(lambda r=r: self._controller.submit(r, take=take))
+                for r in requests]
+        result = Sweep(axes, cells, jobs, total_cost(requests, self._spec))
+        self.gallery = result.to_json()
+        return result
+
+    def compare_jobs(self, *jobs: Job | str) -> None:
+        """Show these jobs side by side (synchronised playback, differences highlighted)."""
+        ids = [job if isinstance(job, str) else job.id for job in jobs]
+        unknown = [i for i in ids if i not in self._controller.jobs]
+        if unknown:
+            raise InvalidRequestError("compare", unknown, "ids of this studio's jobs")
+        self.compare = ids
+
     def new_take(self, job: Job | str) -> Job:
         """Generate `job`'s request again under the next unused take number."""
         source = self._controller.jobs[job] if isinstance(job, str) else job
@@ -174,6 +207,12 @@ class Studio(anywidget.AnyWidget):
         except InvalidRequestError as exc:
             raise traitlets.TraitError(str(exc)) from None
         return {**checked, "prompt": prompt}
+
+    @traitlets.validate("compare")
+    def _check_compare(self, proposal: dict[str, Any]) -> list[str]:
+        """Only ids of this studio's jobs; anything else from the front end is dropped."""
+        value = proposal["value"]
+        return [i for i in value if isinstance(i, str) and i in self._controller.jobs][:6]
 
     def _handle_message(self, _widget: Any, content: Any, buffers: list[bytes]) -> None:
         """Messages from the front end; a bad one is refused, it never breaks the widget."""
