@@ -9,16 +9,18 @@ PYTEST_ARGS ?=
 
 .PHONY: run test lint bench system-deps browser-deps clean
 
-# Debian packages: python3-venv to build the environment; curl and jq run the vendor's
-# cURL snippets in the tests; chromium drives the widget tests.
+# Debian packages: python3-venv to build the environment; curl, jq and gawk run the vendor's
+# cURL snippets in the tests (Debian's default mawk buffers the SSE pipe; gawk does not);
+# chromium drives the widget tests.
 system-deps:
 	@command -v python3 >/dev/null && python3 -c 'import ensurepip, venv' 2>/dev/null \
 	  || ($(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq python3 python3-venv)
 
 browser-deps: system-deps
 	@command -v chromium >/dev/null && command -v jq >/dev/null && command -v curl >/dev/null \
+	  && command -v gawk >/dev/null \
 	  || ($(SUDO) apt-get update -qq && $(SUDO) DEBIAN_FRONTEND=noninteractive \
-	      apt-get install -y -qq chromium curl jq)
+	      apt-get install -y -qq chromium curl jq gawk)
 
 $(STAMP): pyproject.toml | system-deps
 	python3 -m venv $(VENV)
