@@ -40,9 +40,14 @@ def to_code(request: VideoRequest, flavour: Flavour = "toolkit", *, take: int = 
     raise ValueError(f"flavour: {flavour!r} is not allowed. Allowed: {', '.join(FLAVOURS)}")
 
 
+def _literal(value: Any) -> str:
+    """A Python literal, strings double-quoted like most formatters write them."""
+    return json.dumps(value, ensure_ascii=False) if isinstance(value, str) else repr(value)
+
+
 def _toolkit(request: VideoRequest, take: int, simulated: bool) -> str:
-    model = "" if request.model == DEFAULT_MODEL else f"model={request.model!r}"
-    args = "".join(f"    {name}={value!r},\n" for name, value in request.params.items())
+    model = "" if request.model == DEFAULT_MODEL else f"model={_literal(request.model)}"
+    args = "".join(f"    {name}={_literal(value)},\n" for name, value in request.params.items())
     note = "# Runs on the built-in simulator unless OXEN_API_KEY is set.\n" if simulated else ""
     return (
         f"{note}from seedance_widgets import Studio\n\n"
@@ -65,7 +70,7 @@ import time
 
 import httpx
 
-BASE_URL = os.environ.get("OXEN_BASE_URL", {base_url!r})
+BASE_URL = os.environ.get("OXEN_BASE_URL", {_literal(base_url)})
 API_KEY = {_key_expression(simulated)}
 HEADERS = {{"Authorization": f"Bearer {{API_KEY}}"}}
 REQUEST = {body}
@@ -120,5 +125,5 @@ curl -s -H "$AUTH" -o "$GEN_ID.mp4" "$URL" && echo "saved $GEN_ID.mp4"
 
 
 def _python_dict(value: dict[str, Any]) -> str:
-    lines = "".join(f"    {k!r}: {v!r},\n" for k, v in value.items())
+    lines = "".join(f"    {_literal(k)}: {_literal(v)},\n" for k, v in value.items())
     return "{\n" + lines + "}"

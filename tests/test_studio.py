@@ -220,3 +220,18 @@ async def test_new_take_makes_a_new_video_for_the_same_request(studio, simulator
     second = next(j for j in studio._controller.jobs.values() if j is not first)
     assert second.take == 2 and second.request == first.request
     assert await asyncio.wait_for(second, 30) != await first
+
+
+async def test_a_second_click_on_generate_makes_a_new_take(studio, simulator):
+    studio.params = {"prompt": "two clicks", "resolution": "480p", "duration": 4}
+    studio._handle_message(studio, {"type": "generate"}, [])
+    studio._handle_message(studio, {"type": "generate"}, [])  # double click: still running
+    assert studio.error == "this request is already running"
+    await wait_for(lambda: studio.jobs and studio.jobs[0]["video"] is not None)
+    assert 'take=1,' in studio.to_code("toolkit")
+    studio._handle_message(studio, {"type": "generate"}, [])
+    await wait_for(lambda: len(studio.jobs) == 2 and studio.jobs[0]["video"] is not None)
+    assert [j["take"] for j in studio.jobs] == [2, 1]
+    assert 'take=2,' in studio.to_code("toolkit")
+    assert 'prompt="two clicks"' in studio.to_code("toolkit")
+    assert simulator.stats()["POST /api/ai/queue"] >= 2

@@ -123,14 +123,17 @@ class Studio(anywidget.AnyWidget):
     def generate(self, prompt: str | None = None, *, take: int = 1, **params: Any) -> Job:
         """Submit the current form (with any parameters given here) and return the job at once.
 
-        The same request and `take` made before returns its video from disk, with no request
-        (generation is not deterministic: a new `take` number asks for a new video). Invalid
-        parameters raise `InvalidRequestError` before anything is sent.
+        Parameters given here also become the form's values. The same request and `take`
+        made before returns its video from disk, with no request (generation is not
+        deterministic: a new `take` number asks for a new video). Invalid parameters raise
+        `InvalidRequestError` before anything is sent.
         """
         overrides = {**params, **({"prompt": prompt} if prompt is not None else {})}
         request = self.request(**overrides)
         if isinstance(take, bool) or not isinstance(take, int) or take < 1:
             raise InvalidRequestError("take", take, "a whole number from 1")
+        if overrides:
+            self.params = dict(request.params)
         return self._on_loop(lambda: self._controller.submit(request, take=take))
 
     def sweep(self, *, take: int = 1, **values: Any) -> Sweep:
@@ -173,11 +176,18 @@ class Studio(anywidget.AnyWidget):
         target = self._controller.jobs[job] if isinstance(job, str) else job
         self._spawn(self._controller.cancel(target))
 
-    def to_code(self, flavour: Flavour = "toolkit", *, take: int = 1) -> str:
-        """Code that reproduces the current request: `toolkit`, `httpx` or `curl`."""
+    def to_code(self, flavour: Flavour = "toolkit", *, take: int | None = None) -> str:
+        """Code that reproduces the current request: `toolkit`, `httpx` or `curl`.
+
+        `take` defaults to the latest take made of this request, so the exported cell
+        returns that very video.
+        """
         if flavour not in FLAVOURS:
             raise InvalidRequestError("flavour", flavour, ", ".join(FLAVOURS))
-        return to_code(self.request(), flavour, take=take, base_url=self._client_base_url(),
+        request = self.request()
+        if take is None:
+            take = max(1, self._controller.next_take(request) - 1)
+        return to_code(request, flavour, take=take, base_url=self._client_base_url(),
                        simulated=self.simulated)
 
     def insert_code(self, flavour: Flavour = "toolkit") -> str:
@@ -235,8 +245,14 @@ class Studio(anywidget.AnyWidget):
             self.error = str(exc)
 
     def _ui_generate(self, _content: dict[str, Any]) -> None:
+        """A click means a new video: a request made before gets its next take."""
         self.error = ""
-        self.generate()
+        request = self.request()
+        if any(j.request == request and not j.done for j in self._controller.jobs.values()):
+            self.error = "this request is already running"
+            return
+        take = self._controller.next_take(request)
+        self._on_loop(lambda: self._controller.submit(request, take=take))
 
     def _ui_cancel(self, content: dict[str, Any]) -> None:
         job = self._controller.jobs.get(str(content.get("job_id")))
