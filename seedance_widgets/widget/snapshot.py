@@ -9,6 +9,7 @@ notebook opened without a kernel shows the snapshot. No video bytes, no secrets.
 from __future__ import annotations
 
 import base64
+import contextvars
 import html
 import io
 import logging
@@ -50,9 +51,15 @@ class Snapshot:
         rendered = self.render(jobs)
         if rendered == self._html:
             return
+        self._html = rendered
+        # A job task keeps the context of the cell that started it, and ipykernel takes the
+        # message's parent from that context. Publish from an empty context instead, so the
+        # update goes out under the latest request, as headless runners (nbclient) expect.
+        contextvars.Context().run(self._publish, rendered)
+
+    def _publish(self, rendered: str) -> None:
         from IPython.display import HTML
 
-        self._html = rendered
         for handle in self._handles:
             handle.update(HTML(rendered))
 
