@@ -188,11 +188,15 @@ def notebook_server(tmp_path: Path) -> Iterator[JupyterServer]:
         _stop(proc)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[object]:
     playwright_api = pytest.importorskip("playwright.sync_api")
     if not Path(CHROMIUM).exists():
+        if os.environ.get("CI"):
+            pytest.fail(f"{CHROMIUM} is not installed (make test installs it)")
         pytest.skip(f"{CHROMIUM} is not installed")
+    # Module scope: the sync API keeps an event loop running in this thread until it stops,
+    # which would break every asyncio test collected after this module.
     with playwright_api.sync_playwright() as pw:
         chromium = pw.chromium.launch(executable_path=CHROMIUM, headless=True,
                                       args=CHROMIUM_ARGS)
