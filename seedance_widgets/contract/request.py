@@ -9,12 +9,10 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from functools import lru_cache
 from types import MappingProxyType
 from typing import Any
-
-from jsonschema import Draft202012Validator
-from jsonschema.exceptions import ValidationError
 
 from .errors import InvalidRequestError, allowed_list
 from .schema import DEFAULT_MODEL, FieldSpec, ModelSpec, bundled_model
@@ -167,12 +165,26 @@ def _check_field(spec: ModelSpec, fs: FieldSpec, value: Any) -> None:
         if _FORBIDDEN_CHARS.search(value):
             raise InvalidRequestError(fs.name, value, "text without control characters",
                                       reason="contains a control or invalid character")
-    prop_schema = spec.request_schema["properties"][fs.name]
-    error: ValidationError | None = next(
-        iter(Draft202012Validator(prop_schema).iter_errors(value)), None)
-    if error is not None:
-        reason = "is not allowed" if error.validator == "enum" else f"is invalid ({error.message})"
-        raise InvalidRequestError(fs.name, value, _allowed(fs), reason=reason)
+    from fastjsonschema import JsonSchemaValueException
+
+    validate = _compiled(json.dumps(spec.request_schema["properties"][fs.name], sort_keys=True))
+    try:
+        validate(value)
+    except JsonSchemaValueException as error:
+        detail = error.message.replace("data", fs.name, 1)
+        reason = "is not allowed" if error.rule == "enum" else f"is invalid ({detail})"
+        raise InvalidRequestError(fs.name, value, _allowed(fs), reason=reason) from None
+
+
+@lru_cache(maxsize=256)
+def _compiled(schema_json: str) -> Callable[[Any], Any]:
+    """One field's JSON schema compiled to a plain function (fastjsonschema), once.
+
+    Imported on first use, so importing the package stays cheap.
+    """
+    import fastjsonschema
+
+    return fastjsonschema.compile(json.loads(schema_json))
 
 
 def _allowed(fs: FieldSpec) -> str:

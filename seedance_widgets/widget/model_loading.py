@@ -2,12 +2,8 @@
 
 from __future__ import annotations
 
-import asyncio
-from concurrent.futures import ThreadPoolExecutor
-
 from ..contract.schema import ModelSpec, bundled_model
 from ..embedded import Backend
-from ..transport.client import AsyncOxenClient
 
 __all__ = ["load_spec"]
 
@@ -20,6 +16,11 @@ def load_spec(model_id: str, backend: Backend) -> ModelSpec:
     bundled = bundled_model(model_id)
     if bundled is not None:
         return bundled
+
+    import asyncio
+    from concurrent.futures import ThreadPoolExecutor
+
+    from ..transport.client import AsyncOxenClient
 
     async def fetch() -> ModelSpec:
         async with AsyncOxenClient(api_key=backend.api_key, base_url=backend.base_url) as client:

@@ -12,7 +12,7 @@ import logging
 import threading
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import anywidget
 import traitlets
@@ -23,16 +23,15 @@ from ..contract.request import VideoRequest, validate_params
 from ..contract.schema import DEFAULT_MODEL, ModelSpec
 from ..embedded import resolve_backend
 from ..export import FLAVOURS, Flavour, to_code
-from ..jobs.blocking import LoopThread
-from ..jobs.controller import Controller
-from ..jobs.follower import FollowPolicy
 from ..jobs.job import Job
-from ..jobs.ledger import Ledger
 from ..jobs.sweep import Sweep, expand_grid
-from ..transport.client import AsyncOxenClient
 from .cells import CellInserter
 from .model_loading import load_spec
 from .snapshot import Snapshot
+
+if TYPE_CHECKING:
+    from ..jobs.blocking import LoopThread
+    from ..jobs.follower import FollowPolicy
 
 __all__ = ["Studio"]
 
@@ -84,6 +83,13 @@ class Studio(anywidget.AnyWidget):
         )
         if params:
             self.params = params
+        # The transport is imported here, not at module import: `from seedance_widgets
+        # import Studio` stays about as cheap as importing ipywidgets (benchmarks/ #6).
+        from ..jobs.controller import Controller
+        from ..jobs.ledger import Ledger
+        from ..transport.client import AsyncOxenClient
+
+        self._closed = False
         self._loop, self._loop_thread = _choose_loop()
         self._client = AsyncOxenClient(api_key=chosen.api_key, base_url=chosen.base_url)
         namespace = "simulator" if chosen.simulated else self._client.settings.base_url
@@ -197,8 +203,16 @@ class Studio(anywidget.AnyWidget):
         return code
 
     def close(self) -> None:
-        """Stop following jobs (they keep running on the server) and close the widget."""
-        self._spawn(self._shutdown())
+        """Stop following jobs (they keep running on the server) and close the widget.
+
+        Safe to call twice (ipywidgets closes every widget again at interpreter exit).
+        """
+        if getattr(self, "_closed", True):
+            super().close()
+            return
+        self._closed = True
+        if not self._loop.is_closed():
+            self._spawn(self._shutdown())
         super().close()
 
     # -- kernel side of the protocol ------------------------------------------------------
@@ -338,5 +352,7 @@ def _choose_loop() -> tuple[asyncio.AbstractEventLoop, LoopThread | None]:
     loop = _running_loop()
     if loop is not None:
         return loop, None
+    from ..jobs.blocking import LoopThread
+
     private = LoopThread(name=f"seedance-studio-{threading.get_ident()}")
     return private.loop, private
