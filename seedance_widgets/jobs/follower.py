@@ -48,6 +48,8 @@ async def follow(client: AsyncOxenClient, hub: EventHub, first: Generation,
         return
     completion = hub.completion(current.generation_id)
     queued_wait = policy.queued_first
+    # Taken before each look at the record, so a reconnect during that look is not missed.
+    changed = hub.changed()
     try:
         while True:
             if not hub.connected:
@@ -56,9 +58,19 @@ async def follow(client: AsyncOxenClient, hub: EventHub, first: Generation,
                 wait, queued_wait = queued_wait, min(policy.queued_max, queued_wait * 2)
             else:
                 wait = policy.processing
-            event = await _next_signal(completion, hub.changed(), wait)
-            latest = _from_event(current, event) if event else await client.get(
-                current.generation_id)
+            signal = await _next_signal(completion, changed, wait)
+            if signal is _CHANGED and not hub.connected:
+                # The stream went down: keep waiting, now at the polling pace. The poll that
+                # matters comes on reconnect (events sent meanwhile are lost) or on schedule.
+                changed = hub.changed()
+                continue
+            changed = hub.changed()
+            if isinstance(signal, CompletionEvent) and _usable(signal):
+                latest = _from_event(current, signal)
+            else:  # timeout, (re)connect, or an event that lacks what we need: read it
+                if isinstance(signal, CompletionEvent):  # used up: don't act on it again
+                    completion = asyncio.get_running_loop().create_future()
+                latest = await client.get(current.generation_id)
             if latest.status is not current.status:
                 current = latest
                 yield current
@@ -68,20 +80,32 @@ async def follow(client: AsyncOxenClient, hub: EventHub, first: Generation,
         completion.cancel()
 
 
+_CHANGED = object()  # the event stream connected or dropped
+
+
 async def _next_signal(completion: asyncio.Future[CompletionEvent], changed: asyncio.Event,
-                       timeout: float) -> CompletionEvent | None:
-    """The completion event if it comes within `timeout`; None on timeout or a stream change."""
+                       timeout: float) -> CompletionEvent | object | None:
+    """The completion event if it comes within `timeout`; `_CHANGED` when the stream connects
+    or drops first; None on timeout."""
     if completion.done():
         return completion.result()
-    change = asyncio.ensure_future(changed.wait())
-    try:
-        await asyncio.wait({completion, change}, timeout=timeout,
-                           return_when=asyncio.FIRST_COMPLETED)
-    finally:
-        change.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await change
-    return completion.result() if completion.done() else None
+    if not changed.is_set():
+        change = asyncio.ensure_future(changed.wait())
+        try:
+            await asyncio.wait({completion, change}, timeout=timeout,
+                               return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            change.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await change
+    if completion.done():
+        return completion.result()
+    return _CHANGED if changed.is_set() else None
+
+
+def _usable(event: CompletionEvent) -> bool:
+    """A success event must carry the result URL; otherwise the record is read instead."""
+    return event.status is not Status.SUCCEEDED or bool(event.url)
 
 
 def _from_event(last: Generation, event: CompletionEvent) -> Generation:

@@ -1,7 +1,8 @@
 """The Oxen-compatible HTTP API over a `JobStore`, as a Starlette app.
 
 Routing and the middleware stack are `_routes()` and `_middleware()`; a request passes the
-counter first (so every request is counted, rejected ones too), then the Bearer check.
+counter first (so every request is counted, rejected ones too), then fault injection
+(`faults.py`), then the Bearer check.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from seedance_widgets.contract.errors import InvalidRequestError
 from seedance_widgets.contract.status import Status
 
 from .config import SimulatorConfig
+from .faults import EVENTS, RESULTS, InjectFaults
 from .store import RESULT_PATH, JobStore
 
 __all__ = ["RequestCounter", "create_app"]
@@ -37,7 +39,8 @@ _RESPONSE_FORMATS = ("url", "b64_json")
 
 
 def create_app(config: SimulatorConfig, store: JobStore | None = None) -> Starlette:
-    """The simulator app; `app.state` holds `config`, `store` and `requests` (the counter).
+    """The simulator app; `app.state` holds `config`, `store`, `requests` (the counter) and
+    `faults` (the fault plan, `config.faults`).
 
     A store created here is closed when the app shuts down; a store passed in is the caller's.
     """
@@ -63,6 +66,7 @@ def create_app(config: SimulatorConfig, store: JobStore | None = None) -> Starle
     app.state.config = config
     app.state.store = store
     app.state.requests = counter
+    app.state.faults = config.faults
     return app
 
 
@@ -79,6 +83,7 @@ def _routes() -> list[BaseRoute]:
         Route(RESULT_PATH, download_result, methods=["GET"]),
         Route("/_simulator/stats", simulator_stats, methods=["GET"]),
         Route("/_simulator/reset", simulator_reset, methods=["POST"]),
+        Route("/_simulator/faults", simulator_faults, methods=["GET", "POST"]),
     ]
 
 
@@ -87,6 +92,7 @@ def _middleware(
 ) -> list[Middleware]:
     return [
         Middleware(CountRequests, routes=routes, counter=counter),
+        Middleware(InjectFaults, routes=routes, faults=config.faults),
         Middleware(RequireBearer, config=config),
     ]
 
@@ -323,6 +329,8 @@ async def generate_video(request: Request) -> Response:
 async def events(request: Request) -> Response:
     """The SSE stream: events published while connected, and keep-alive comments when idle."""
     store = _store(request)
+    faults = store.config.faults
+    abort = request.scope.get("extensions", {}).get("seedance.abort")
 
     async def stream() -> AsyncIterator[str]:
         with store.events.subscribe() as inbox:
@@ -330,11 +338,19 @@ async def events(request: Request) -> Response:
                 try:
                     event = await asyncio.wait_for(inbox.get(), store.config.keepalive_seconds)
                 except TimeoutError:
-                    yield ": keep-alive\n\n"
-                    continue
+                    event = ("", {})
                 if event is None:
                     return
+                if faults.trigger("stream-drop", EVENTS, event[1].get("generation_id")):
+                    # The message is lost: alternately a clean end and a reset connection.
+                    if faults.injected()["stream-drop"] % 2 == 0 and abort is not None:
+                        abort(reset=True)
+                        await asyncio.sleep(0)
+                    return
                 name, data = event
+                if not name:
+                    yield ": keep-alive\n\n"
+                    continue
                 yield f"event: {name}\ndata: {json.dumps(data, separators=(',', ':'))}\n\n"
 
     headers = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
@@ -342,15 +358,49 @@ async def events(request: Request) -> Response:
 
 
 async def download_result(request: Request) -> Response:
-    path = _store(request).result_file(request.path_params["generation_id"],
-                                      request.path_params["token"])
+    """The MP4 behind a result URL; an expired token gets 403, as a presigned URL would."""
+    store = _store(request)
+    generation_id, token = request.path_params["generation_id"], request.path_params["token"]
+    if store.token_expired(generation_id, token):
+        return _expired()
+    path = store.result_file(generation_id, token)
     if path is None or not path.is_file():
         raise _not_found()
+    if store.config.faults.trigger("expired-url", RESULTS, generation_id):
+        store.renew_token(generation_id)
+        return _expired()
     return FileResponse(path, media_type="video/mp4")
+
+
+def _expired() -> Response:
+    body = ("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>AccessDenied</Code>"
+            "<Message>Request has expired</Message></Error>")
+    return Response(body, status_code=403, media_type="application/xml")
 
 
 async def simulator_stats(request: Request) -> Response:
     return JSONResponse({"requests": request.app.state.requests.snapshot()})
+
+
+async def simulator_faults(request: Request) -> Response:
+    """GET: the fault plan and counts. POST `{"clear": true, "set": ["429=0.1", ...],
+    "seed": 1, "retry_after": 1, "slow_seconds": 35}` changes it (clear first, then set)."""
+    faults = request.app.state.faults
+    if request.method == "POST":
+        body = await _json_object(request)
+        try:
+            if body.get("clear"):
+                faults.clear()
+            if "seed" in body:
+                faults.reseed(body["seed"])
+            for knob in ("retry_after", "slow_seconds"):
+                if knob in body:
+                    setattr(faults, knob, float(body[knob]))
+            for spec in body.get("set") or ():
+                faults.parse(str(spec))
+        except (ValueError, TypeError) as exc:
+            raise _invalid("Invalid fault plan", str(exc)) from None
+    return JSONResponse(faults.to_json())
 
 
 async def simulator_reset(request: Request) -> Response:

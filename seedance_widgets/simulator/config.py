@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+
+from .faults import Faults
 
 __all__ = ["SimulatorConfig"]
 
@@ -13,7 +15,8 @@ class SimulatorConfig:
     """Timings, auth and storage of a simulator.
 
     `api_key=None` accepts any non-empty Bearer token; `data_dir=None` keeps results in a
-    temporary directory removed when the app shuts down.
+    temporary directory removed when the app shuts down. `faults` is the fault-injection plan
+    (none by default; see `faults.py`), changeable while the simulator runs.
     """
 
     queue_seconds: float = 0.5
@@ -22,3 +25,4 @@ class SimulatorConfig:
     api_key: str | None = None
     data_dir: Path | None = None
     max_parallel_renders: int = 2
+    faults: Faults = field(default_factory=Faults)

@@ -13,6 +13,7 @@ import uvicorn
 
 from .app import create_app
 from .config import SimulatorConfig
+from .faults import Faults
 from .store import JobStore
 
 __all__ = ["SimulatorServer"]
@@ -85,6 +86,16 @@ class SimulatorServer:
                 self._loop.call_soon_threadsafe(store.events.close)
         self._server.should_exit = True
         self._thread.join(timeout=_START_TIMEOUT)
+
+    @property
+    def faults(self) -> Faults:
+        """The fault plan, changeable while serving: `server.faults.set("429", rate=0.1)`."""
+        return self.config.faults
+
+    @property
+    def store(self) -> JobStore:
+        """Every generation this simulator accepted (for tests and fault reports)."""
+        return self._app.state.store
 
     def stats(self) -> dict[str, int]:
         """Requests served so far, keyed `"METHOD /route/template"`."""

@@ -25,6 +25,7 @@ from seedance_widgets.contract.status import COMPLETION_EVENT, Status
 
 from .catalog import Catalog
 from .config import SimulatorConfig
+from .faults import FAIL_REASON, JOBS
 from .render import effective_seconds, frame_size, render_video
 
 __all__ = ["API_PARAMS", "RESULT_PATH", "Broadcaster", "Job", "JobStore"]
@@ -56,6 +57,7 @@ class Job:
     completed_at: int | None = None
     error_message: str | None = None
     token: str = field(default_factory=lambda: secrets.token_urlsafe(16))
+    expired_tokens: set[str] = field(default_factory=set)
     done: asyncio.Event = field(default_factory=asyncio.Event)
     task: asyncio.Task[None] | None = None
 
@@ -171,6 +173,25 @@ class JobStore:
     def get(self, generation_id: str) -> Job | None:
         return self._jobs.get(generation_id)
 
+    def all(self) -> list[Job]:
+        """Every generation ever accepted, in enqueue order (for tests and fault reports)."""
+        return list(self._jobs.values())
+
+    def result_path(self, generation_id: str) -> Path | None:
+        """Where a succeeded job's MP4 is kept (no token needed: for tests)."""
+        job = self._jobs.get(generation_id)
+        return self._path(job) if job is not None and job.status is Status.SUCCEEDED else None
+
+    def token_expired(self, generation_id: str, token: str) -> bool:
+        job = self._jobs.get(generation_id)
+        return job is not None and token in job.expired_tokens
+
+    def renew_token(self, generation_id: str) -> None:
+        """Expire the job's result URL; its record shows a fresh one from now on."""
+        job = self._jobs[generation_id]
+        job.expired_tokens.add(job.token)
+        job.token = secrets.token_urlsafe(16)
+
     def find(
         self,
         statuses: Collection[Status],
@@ -224,6 +245,13 @@ class JobStore:
         job.status = Status.PROCESSING
         job.started_at = _now()
         self.events.publish("deployment_status", {"model": job.model, "status": "active"})
+        faults = self.config.faults
+        if faults.trigger("stuck", JOBS, job.generation_id):
+            await asyncio.Event().wait()  # processing forever; only a cancel ends it
+        if faults.trigger("fail", JOBS, job.generation_id):
+            await asyncio.sleep(self.config.process_seconds)
+            self._finish(job, Status.FAILED, FAIL_REASON)
+            return
         try:
             params = self.validate(job.model, job.params)
             await asyncio.gather(asyncio.sleep(self.config.process_seconds),

@@ -5,11 +5,12 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import re
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 from urllib.parse import quote
 
 import httpx
@@ -30,10 +31,17 @@ from ..contract.request import VideoRequest
 from ..contract.schema import ModelSpec, bundled_model
 from ..contract.status import COMPLETION_EVENT, CompletionEvent, Generation, Status
 from .download import stream_to_file
-from .retry import RetryPolicy, enqueue_is_retryable, idempotent_is_retryable
+from .retry import (
+    EnqueueUnconfirmed,
+    NetworkError,
+    RetryPolicy,
+    enqueue_is_retryable,
+    idempotent_is_retryable,
+    may_have_been_accepted,
+)
 from .settings import ApiKey, Settings
 
-__all__ = ["AsyncOxenClient", "SyncVideo"]
+__all__ = ["AsyncOxenClient", "EnqueueUnconfirmed", "NetworkError", "SyncVideo"]
 
 log = logging.getLogger(__name__)
 
@@ -66,7 +74,7 @@ class AsyncOxenClient:
         timeout: httpx.Timeout = DEFAULT_TIMEOUT,
         transport: httpx.AsyncBaseTransport | None = None,
     ):
-        self.settings = Settings.resolve(api_key, base_url)
+        self.settings = _checked_key(Settings.resolve(api_key, base_url))
         self.retry = retry or RetryPolicy()
         self._http = httpx.AsyncClient(
             base_url=self.settings.base_url,
@@ -76,6 +84,8 @@ class AsyncOxenClient:
         )
         self._specs: dict[str, ModelSpec] = {}
         self._known_ids: set[str] = set()
+        # Per identical request: (lock, number of callers using it).
+        self._enqueue_locks: dict[str, tuple[asyncio.Lock, int]] = {}
 
     def __repr__(self) -> str:
         return f"AsyncOxenClient(base_url={self.settings.base_url!r})"
@@ -114,8 +124,11 @@ class AsyncOxenClient:
         if response_format not in ("url", "b64_json"):
             raise InvalidRequestError("response_format", response_format, "url, b64_json")
         body = {**request.to_json(), "response_format": response_format}
-        data = await self._send("POST", "/ai/videos/generate", json=body,
-                                timeout=httpx.Timeout(timeout, connect=10.0))
+        try:
+            data = await self._send("POST", "/ai/videos/generate", json=body,
+                                    timeout=httpx.Timeout(timeout, connect=10.0))
+        except httpx.TransportError as exc:
+            raise NetworkError("POST /ai/videos/generate", exc) from exc
         videos = data.get("videos") if isinstance(data, dict) else None
         if not isinstance(videos, list) or not videos:
             raise ProtocolError("generate response without `videos`")
@@ -125,35 +138,67 @@ class AsyncOxenClient:
     # -- the queue ------------------------------------------------------------------------
 
     async def enqueue(self, request: VideoRequest, num_generations: int = 1) -> list[Generation]:
-        """`POST /ai/queue`. Never submits twice: see `retry.enqueue_is_retryable`.
+        """`POST /ai/queue`. Never submits twice: see `retry.py`.
 
-        When a failure leaves it unclear whether the server accepted the job, the active list
-        is searched for it before any second attempt.
+        When a failure leaves it unclear whether the server accepted the job, the queue is
+        searched for it before any second attempt, and the request is sent again only once a
+        successful search shows it was not accepted. Identical requests from this client are
+        enqueued one at a time, so a search never mistakes one for the other.
         """
         if isinstance(num_generations, bool) or num_generations not in range(1, 5):
             raise InvalidRequestError("num_generations", num_generations, "1, 2, 3, 4")
-        body = {**request.to_json(), "num_generations": num_generations}
+        key = request.canonical_json()
+        lock, users = self._enqueue_locks.get(key) or (asyncio.Lock(), 0)
+        self._enqueue_locks[key] = (lock, users + 1)
+        try:
+            async with lock:
+                return await self._enqueue(request, num_generations)
+        finally:
+            lock, users = self._enqueue_locks[key]
+            if users == 1:
+                del self._enqueue_locks[key]
+            else:
+                self._enqueue_locks[key] = (lock, users - 1)
+
+    async def _enqueue(self, request: VideoRequest, count: int) -> list[Generation]:
+        body = {**request.to_json(), "num_generations": count}
         sent_at = time.time()
-        for attempt in range(1, self.retry.attempts + 1):
+        policy = self.retry
+        unsure: BaseException | None = None  # a failure that may hide an accepted job
+        for attempt in range(1, policy.attempts + 1):
+            last = attempt == policy.attempts
+            if unsure is None:
+                try:
+                    data = await self._send("POST", "/ai/queue", json=body)
+                    return self._remember(_parse_enqueued(data))
+                except (httpx.TransportError, APIError, MalformedResponseError) as exc:
+                    if enqueue_is_retryable(exc):
+                        if last:
+                            _raise_final(exc, "POST /ai/queue", attempt)
+                        await asyncio.sleep(policy.backoff(attempt, exc))
+                        continue
+                    if not may_have_been_accepted(exc):
+                        _raise_final(exc, "POST /ai/queue", attempt)
+                    unsure = exc
             try:
-                data = await self._send("POST", "/ai/queue", json=body)
-                return self._remember(_parse_enqueued(data))
-            except (httpx.TransportError, APIError, MalformedResponseError) as exc:
-                last = attempt == self.retry.attempts
-                if enqueue_is_retryable(exc):
-                    if last:
-                        raise
-                elif _may_have_been_accepted(exc):
-                    found = await self._find_accepted(request, num_generations, sent_at)
-                    if found:
-                        log.warning("enqueue answered %s but the job was accepted: %s",
-                                    type(exc).__name__, [g.generation_id for g in found])
-                        return self._remember(found)
-                    if last:
-                        raise
-                else:
-                    raise
-                await asyncio.sleep(self.retry.backoff_hint(exc) or self._backoff(attempt))
+                found = await self._find_accepted(request, count, sent_at)
+            except (SeedanceError, httpx.HTTPError) as exc:
+                log.warning("enqueue failed (%s) and the queue could not be listed to see "
+                            "whether it was accepted (%s)", type(unsure).__name__, exc)
+                if last:
+                    raise EnqueueUnconfirmed(unsure, attempt) from exc
+                await asyncio.sleep(policy.backoff(attempt, exc))
+                continue
+            if found:
+                log.warning("enqueue failed (%s) but the job was accepted: %s",
+                            type(unsure).__name__, [g.generation_id for g in found])
+                return self._remember(found)
+            # A successful list shows nothing was accepted: sending again is safe.
+            assert unsure is not None
+            refused, unsure = unsure, None
+            if last:
+                _raise_final(refused, "POST /ai/queue", attempt)
+            await asyncio.sleep(policy.backoff(attempt, refused))
         raise AssertionError("unreachable")  # pragma: no cover
 
     async def get(self, generation_id: str) -> Generation:
@@ -217,18 +262,28 @@ class AsyncOxenClient:
 
         The Bearer header goes only to the API's own origin. Interrupted transfers resume
         with a Range request; an expired URL (401/403/404) is replaced via `refresh_url`.
+        A URL that is not http(s) is refused. Gives up per the retry policy with
+        `DownloadError` (or the service's `APIError` / `NetworkError`).
         """
-        current = url
-        async for attempt in self._retrying(_download_is_retryable):
-            with attempt:
-                try:
-                    return await stream_to_file(self._http, current, dest,
-                                                self._headers_for(current))
-                except APIError as exc:
-                    if refresh_url is None or exc.status_code not in (401, 403, 404):
-                        raise
-                    current = await refresh_url()
-                    raise ResultURLRefreshed(str(exc)) from exc
+        current = _result_url(url)
+        attempts = 0
+        try:
+            async for attempt in self._retrying(_download_is_retryable):
+                with attempt:
+                    attempts = attempt.num
+                    try:
+                        return await stream_to_file(self._http, current, dest,
+                                                    self._headers_for(current))
+                    except APIError as exc:
+                        if refresh_url is None or exc.status_code not in (401, 403, 404):
+                            raise
+                        current = _result_url(await refresh_url())
+                        raise ResultURLRefreshed(str(exc)) from exc
+        except ResultURLRefreshed as exc:
+            raise DownloadError(f"the result could not be downloaded in {attempts} attempts: "
+                                f"the last one refused a freshly read URL ({exc})") from exc
+        except httpx.TransportError as exc:
+            raise NetworkError(f"downloading {_safe_url(current)}", exc, attempts) from exc
         raise AssertionError("unreachable")  # pragma: no cover
 
     # -- plumbing -------------------------------------------------------------------------
@@ -240,9 +295,6 @@ class AsyncOxenClient:
     def _remember(self, generations: list[Generation]) -> list[Generation]:
         self._known_ids.update(g.generation_id for g in generations)
         return generations
-
-    def _backoff(self, attempt: int) -> float:
-        return min(self.retry.wait_max, self.retry.wait_initial * 2 ** (attempt - 1))
 
     def _retrying(self, retryable: Callable[[BaseException], bool]) -> Any:
         def hook(exc: Exception) -> bool | float:
@@ -257,10 +309,15 @@ class AsyncOxenClient:
         )
 
     async def _call(self, method: str, path: str, **kwargs: Any) -> Any:
-        """An idempotent call, retried per the policy."""
-        async for attempt in self._retrying(idempotent_is_retryable):
-            with attempt:
-                return await self._send(method, path, **kwargs)
+        """An idempotent call, retried per the policy; then the last error, made clear."""
+        attempts = 0
+        try:
+            async for attempt in self._retrying(idempotent_is_retryable):
+                with attempt:
+                    attempts = attempt.num
+                    return await self._send(method, path, **kwargs)
+        except (httpx.TransportError, APIError, MalformedResponseError) as exc:
+            _raise_final(exc, f"{method} {path}", attempts)
         raise AssertionError("unreachable")  # pragma: no cover
 
     async def _send(self, method: str, path: str, **kwargs: Any) -> Any:
@@ -279,13 +336,13 @@ class AsyncOxenClient:
 
     async def _find_accepted(self, request: VideoRequest, count: int,
                              sent_at: float) -> list[Generation]:
-        """Generations matching `request`, enqueued since `sent_at`, that we did not know of."""
+        """Generations matching `request`, enqueued since `sent_at`, that we did not know of.
+
+        Raises when the queue cannot be listed: "not found" must mean "not accepted".
+        """
         wanted = request.to_json()
-        for status in (None, Status.SUCCEEDED, Status.FAILED):
-            try:
-                candidates = await self.list(status=status, model=request.model)
-            except (httpx.TransportError, APIError, ProtocolError):
-                return []
+        for status in (None, Status.SUCCEEDED, Status.FAILED, Status.CANCELLED):
+            candidates = await self.list(status=status, model=request.model)
             matches = sorted(
                 (g for g in candidates
                  if g.generation_id not in self._known_ids and _matches(g, wanted, sent_at)),
@@ -304,10 +361,60 @@ def _download_is_retryable(exc: BaseException) -> bool:
     return isinstance(exc, ResultURLRefreshed | DownloadError) or idempotent_is_retryable(exc)
 
 
-def _may_have_been_accepted(exc: BaseException) -> bool:
-    if isinstance(exc, httpx.TransportError | MalformedResponseError):
-        return True
-    return isinstance(exc, APIError) and (exc.status_code >= 500 or exc.status_code == 408)
+_HEADER_SAFE = re.compile(r"[\x21-\x7e]+")  # printable ASCII without spaces
+
+
+def _checked_key(settings: Settings) -> Settings:
+    """Settings whose key can go into a header: surrounding whitespace (a pasted newline) is
+    dropped, an empty key is no key, and a key no header can carry is refused here, before
+    an HTTP library could quote it back in an error message."""
+    if settings.api_key is None:
+        return settings
+    raw = settings.api_key.reveal()
+    key = raw.strip() if isinstance(raw, str) else ""
+    if not isinstance(raw, str) or (key and not _HEADER_SAFE.fullmatch(key)):
+        raise InvalidRequestError(
+            "api_key", "****", "the key from your oxen.ai profile (printable ASCII)",
+            reason="contains characters an HTTP header cannot carry")
+    if not key:
+        return replace(settings, api_key=None)
+    return settings if key == raw else replace(settings, api_key=ApiKey(key))
+
+
+def _final(exc: BaseException, what: str, attempts: int) -> BaseException:
+    """The error to raise after the last attempt: a network failure as `NetworkError`; the
+    service's own errors as they are, noting how often they were tried."""
+    if isinstance(exc, httpx.TransportError):
+        return NetworkError(what, exc, attempts)
+    if attempts > 1 and isinstance(exc, SeedanceError):
+        exc.add_note(f"{what}: gave up after {attempts} attempts")
+    return exc
+
+
+def _raise_final(exc: BaseException, what: str, attempts: int) -> NoReturn:
+    final = _final(exc, what, attempts)
+    if final is exc:
+        raise exc
+    raise final from exc
+
+
+def _result_url(url: Any) -> str:
+    """A result URL we are willing to fetch: absolute http(s), or a path on the API."""
+    if not isinstance(url, str) or not url:
+        raise ProtocolError("the service gave no usable result URL")
+    try:
+        parsed = httpx.URL(url)
+    except httpx.InvalidURL:
+        raise ProtocolError("the service gave a result URL that is not a URL") from None
+    if parsed.scheme not in ("", "http", "https") or (parsed.scheme and not parsed.host):
+        raise ProtocolError(f"refusing a result URL with scheme {parsed.scheme!r} "
+                            "(only http and https are fetched)")
+    return url
+
+
+def _safe_url(url: str) -> str:
+    """A URL without its query (presigned URLs carry signatures there)."""
+    return url.split("?", 1)[0]
 
 
 def _matches(generation: Generation, wanted: dict[str, Any], sent_at: float) -> bool:
@@ -322,10 +429,15 @@ def _matches(generation: Generation, wanted: dict[str, Any], sent_at: float) -> 
 
 
 def _parse_enqueued(data: Any) -> list[Generation]:
+    """The generations of an enqueue answer; one we cannot read is malformed, which makes
+    the client reconcile (the job may well have been accepted)."""
     items = data.get("generations") if isinstance(data, dict) else None
     if not isinstance(items, list) or not items:
         raise MalformedResponseError("enqueue response without `generations`")
-    return [Generation.from_record(item) for item in items]
+    try:
+        return [Generation.from_record(item) for item in items]
+    except ProtocolError as exc:
+        raise MalformedResponseError(f"enqueue response: {exc}") from None
 
 
 def _json_or_none(response: httpx.Response) -> Any:

@@ -2,6 +2,8 @@
 
 The stream has no buffering, ids or replay, so it must be open before a job is enqueued
 (`await hub.ready()`), and after a reconnect every follower polls once (see `changed`).
+While the stream is down (or never connects) followers poll; `ready()` then answers at once
+instead of holding every new job up.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ import asyncio
 import contextlib
 import logging
 import random
+import time
 from collections import OrderedDict
 
 import httpx
@@ -36,6 +39,8 @@ class EventHub:
         self._remember = remember
         self._connected = asyncio.Event()
         self._changed = asyncio.Event()
+        self._attempted = asyncio.Event()  # set when the current connection attempt resolves
+        self._backing_off = False  # the last attempt failed; waiting before the next one
         self._task: asyncio.Task[None] | None = None
         self.connections = 0
         self.last_error: BaseException | None = None
@@ -50,10 +55,14 @@ class EventHub:
             self._task = asyncio.get_running_loop().create_task(self._run(), name="seedance-events")
 
     async def ready(self, timeout: float = 5.0) -> bool:
-        """Start if needed and wait until the stream is open; False if it is not by `timeout`."""
+        """Start if needed and wait until the stream is open; False if it is not by `timeout`,
+        or at once when the last attempt failed (followers poll until it is back)."""
         self.start()
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._connected.wait(), timeout)
+        if self.connected:
+            return True
+        if not self._backing_off:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._attempted.wait(), timeout)
         return self.connected
 
     def completion(self, generation_id: str) -> asyncio.Future[CompletionEvent]:
@@ -80,27 +89,47 @@ class EventHub:
     async def _run(self) -> None:
         delay = self._reconnect_initial
         while True:
+            opened_at: float | None = None
+
+            def opened() -> None:
+                nonlocal opened_at
+                opened_at = time.monotonic()
+                self._opened()
+
             try:
-                async for event in self._client.completion_events(on_open=self._opened):
-                    delay = self._reconnect_initial
+                async for event in self._client.completion_events(on_open=opened):
                     self._deliver(event)
                 log.info("event stream closed by the server; reconnecting")
             except AuthenticationError as exc:
                 self.last_error = exc
                 log.error("event stream refused: %s", exc)
                 self._set_connected(False)
+                self._attempted.set()
                 return
-            except (httpx.HTTPError, APIError, ProtocolError) as exc:
+            except Exception as exc:  # any failure of the stream: reconnect, never die
                 self.last_error = exc
-                log.info("event stream dropped (%s); reconnecting in %.1fs",
-                         type(exc).__name__, delay)
+                level = logging.INFO if isinstance(exc, httpx.HTTPError | APIError
+                                                   | ProtocolError) else logging.WARNING
+                log.log(level, "event stream dropped (%s); reconnecting in %.1fs",
+                        type(exc).__name__, delay)
+            # A connection that stayed up a while (as long as we waited before it, or a
+            # second) was healthy: start the backoff over. One dropped at once backs off more.
+            if opened_at is not None and time.monotonic() - opened_at >= min(delay, 1.0):
+                delay = self._reconnect_initial
+            self._backing_off = True
             self._set_connected(False)
-            await asyncio.sleep(delay * (1 + random.random() / 2))
+            self._attempted.set()
+            try:
+                await asyncio.sleep(delay * (1 + random.random() / 2))
+            finally:
+                self._attempted = asyncio.Event()  # for the next attempt
+                self._backing_off = False
             delay = min(self._reconnect_max, delay * 2)
 
     def _opened(self) -> None:
         self.connections += 1
         self._set_connected(True)
+        self._attempted.set()
 
     def _set_connected(self, value: bool) -> None:
         if value == self.connected:

@@ -1,19 +1,78 @@
 """The retry policy, in one place: what may be retried, how often, and how long to wait.
 
-Idempotent calls (GET, DELETE, downloads) retry on connection errors, timeouts, 408, 429
-and 5xx, honouring `Retry-After`. Enqueue is not idempotent (a blind retry can pay twice):
-it is retried only where the server cannot have accepted it; see `enqueue_is_retryable`.
+Idempotent calls (GET, DELETE, downloads) retry on connection errors, timeouts, a connection
+dropped by the server, 408, 429 and 5xx, honouring `Retry-After`, with exponential backoff and
+jitter, for a bounded number of attempts; then the last error is raised (a network failure as
+`NetworkError`, saying how many attempts were made).
+
+Enqueue is not idempotent (a blind retry can pay twice). It is sent again blindly only where
+the server cannot have accepted it (`enqueue_is_retryable`). Anything else that
+`may_have_been_accepted` is reconciled against the queue's list first, and sent again only
+once a successful list shows it was not accepted; when no list succeeds the client gives up
+with `EnqueueUnconfirmed` rather than risk a second payment.
 """
 
 from __future__ import annotations
 
+import random
 from dataclasses import dataclass
 
 import httpx
 
-from ..contract.errors import APIError, MalformedResponseError, RateLimitError, ServerError
+from ..contract.errors import (
+    APIError,
+    MalformedResponseError,
+    RateLimitError,
+    SeedanceError,
+    ServerError,
+)
 
-__all__ = ["RetryPolicy", "enqueue_is_retryable", "idempotent_is_retryable"]
+__all__ = [
+    "EnqueueUnconfirmed",
+    "NetworkError",
+    "RetryPolicy",
+    "enqueue_is_retryable",
+    "idempotent_is_retryable",
+    "may_have_been_accepted",
+]
+
+
+class NetworkError(SeedanceError):
+    """A request got no usable answer (connection failed, reset or timed out), after retries.
+
+    `attempts` is how many times it was sent; the httpx error is the `__cause__`.
+    """
+
+    def __init__(self, what: str, error: BaseException, attempts: int = 1):
+        self.what = what
+        self.attempts = attempts
+        tries = f" after {attempts} attempts" if attempts > 1 else ""
+        super().__init__(f"{what} failed{tries}: {type(error).__name__}: {_reason(error)}")
+
+
+def _reason(error: BaseException) -> str:
+    """The first non-empty message down the exception chain (httpx's own are often empty)."""
+    seen: set[int] = set()
+    current: BaseException | None = error
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if str(current):
+            return str(current)
+        current = current.__cause__ or current.__context__
+    return "no details"
+
+
+class EnqueueUnconfirmed(SeedanceError):
+    """`POST /ai/queue` failed in a way that may hide an accepted job, and the queue could not
+    be listed to find out. The request was not sent again (that could pay twice)."""
+
+    def __init__(self, error: BaseException, attempts: int):
+        self.attempts = attempts
+        super().__init__(
+            f"the service may have accepted this request ({type(error).__name__}: "
+            f"{_reason(error)}), but listing the queue to confirm failed {attempts} "
+            "times; it was not sent again, to avoid paying twice. Check the queue "
+            "(`client.list()`) before submitting it again")
 
 
 @dataclass(frozen=True)
@@ -32,10 +91,25 @@ class RetryPolicy:
         hint = getattr(exc, "retry_after", None)
         return None if hint is None else min(float(hint), self.max_retry_after)
 
+    def backoff(self, attempt: int, exc: BaseException | None = None) -> float:
+        """The wait after failed attempt number `attempt` (1-based): `Retry-After` when the
+        server gave one, else exponential with jitter, capped at `wait_max`."""
+        hint = self.backoff_hint(exc) if exc is not None else None
+        if hint:
+            return hint
+        base = min(self.wait_max, self.wait_initial * 2 ** (attempt - 1))
+        return min(self.wait_max, base + random.uniform(0, self.wait_jitter))
+
+
+# Failures that say nothing about the request itself: worth another try. Not retried:
+# `UnsupportedProtocol` (a URL that is not http/https) and `LocalProtocolError` (our bug).
+_TRANSIENT = (httpx.TimeoutException, httpx.NetworkError, httpx.RemoteProtocolError,
+              httpx.ProxyError)
+
 
 def idempotent_is_retryable(exc: BaseException) -> bool:
     """Whether a GET/DELETE/download may be tried again after `exc`."""
-    if isinstance(exc, httpx.TransportError | MalformedResponseError):
+    if isinstance(exc, (*_TRANSIENT, MalformedResponseError)):
         return True
     if isinstance(exc, RateLimitError | ServerError):
         return True
@@ -45,12 +119,28 @@ def idempotent_is_retryable(exc: BaseException) -> bool:
 def enqueue_is_retryable(exc: BaseException) -> bool:
     """Whether an enqueue may be sent again blindly: only when it cannot have been accepted.
 
-    A refused or timed-out connection never reached the server; 429 and a 503 that says when
-    to come back are refusals. Anything else (reset mid-request, read timeout, 500/502) may
-    have been accepted and must be reconciled against the active list first.
+    A refused or timed-out connection never reached the server, nor did a request that waited
+    for a pooled connection; 429 and a 503 that says when to come back are refusals. Anything
+    else (reset mid-request, read timeout, 500/502) may have been accepted and must be
+    reconciled against the active list first.
     """
-    if isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout):
+    if isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout | httpx.PoolTimeout):
         return True
     if isinstance(exc, RateLimitError):
         return True
     return isinstance(exc, ServerError) and exc.status_code == 503 and exc.retry_after is not None
+
+
+def may_have_been_accepted(exc: BaseException) -> bool:
+    """Whether a failed enqueue may still have created generations (then: reconcile).
+
+    Not for a definite refusal (4xx other than 408) nor for what `enqueue_is_retryable`
+    already covers.
+    """
+    if enqueue_is_retryable(exc):
+        return False
+    if isinstance(exc, httpx.LocalProtocolError | httpx.UnsupportedProtocol):
+        return False  # never left this machine
+    if isinstance(exc, httpx.TransportError | MalformedResponseError):
+        return True
+    return isinstance(exc, APIError) and (exc.status_code >= 500 or exc.status_code == 408)
