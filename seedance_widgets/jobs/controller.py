@@ -8,6 +8,8 @@ request, and jobs left running by a previous kernel are resumed.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import hashlib
 import logging
 import re
 import statistics
@@ -53,6 +55,7 @@ class Controller:
         self.jobs: dict[str, Job] = {}
         self._hub: EventHub | None = None
         self._slots = asyncio.Semaphore(concurrency)
+        self._submissions: dict[str, asyncio.Future[Generation]] = {}
         self._observers: list[Callable[[Job], None]] = []
 
     @property
@@ -133,9 +136,16 @@ class Controller:
             await self._hub.aclose()
 
     def video_path(self, generation_id: str) -> Path:
-        """Where a generation's video is saved; the id never escapes `output_dir`."""
-        name = _SAFE_NAME.sub("_", generation_id).strip("._") or "video"
-        return self.output_dir / f"{name[:120]}.mp4"
+        """Where a generation's video is saved; the id never escapes `output_dir`.
+
+        An id that had to be cleaned or shortened gets a hash suffix, so two ids never
+        share a file.
+        """
+        name = _SAFE_NAME.sub("_", generation_id).strip("._")[:120]
+        if not name or name != generation_id:
+            digest = hashlib.sha256(generation_id.encode("utf-8")).hexdigest()[:12]
+            name = f"{name or 'video'}-{digest}"
+        return self.output_dir / f"{name}.mp4"
 
     def next_take(self, request: VideoRequest) -> int:
         """One more than the highest take of `request` seen here or in the ledger."""
@@ -170,55 +180,99 @@ class Controller:
         return job
 
     async def _guard(self, job: Job, work: Coroutine[Any, Any, Path]) -> Path:
-        """Run `work` under the deadline; turn local failures into the job's `error` state."""
+        """Run `work`; turn any local failure into the job's `error` state (never a hang)."""
         try:
-            async with asyncio.timeout(self.deadline):
-                return await work
-        except TimeoutError:
-            await self._deadline_passed(job)
-            raise GenerationCancelled(job.generation_id or job.id,
-                                      f"cancelled: deadline of {self.deadline:g}s passed"
-                                      ) from None
+            return await work
         except asyncio.CancelledError:
             if job.status == Status.CANCELLED:
                 raise GenerationCancelled(job.generation_id or job.id) from None
             raise
         except (GenerationFailed, GenerationCancelled):
             raise
-        except (SeedanceError, OSError) as exc:
-            job.error = str(exc)
+        except Exception as exc:
+            job.error = str(exc) or type(exc).__name__
             job.set_status(ERROR)
             raise
 
-    async def _deadline_passed(self, job: Job) -> None:
-        job.error = f"deadline of {self.deadline:g}s passed: cancelled on the server"
-        if job.generation_id is not None:
-            try:
-                await self.client.cancel(job.generation_id)
-            except SeedanceError as exc:
-                job.error += f" (cancel failed: {exc})"
-            self._record_status(job, Status.CANCELLED, job.error)
-        job.set_status(Status.CANCELLED)
-
     async def _run(self, job: Job) -> Path:
         async with self._slots:
-            await self.hub.ready()
-            if self.ledger is not None:
-                self.ledger.intent(job.cache_key, {"model": job.request.model, "take": job.take})
-            (first,) = await self.client.enqueue(job.request)
-            job.generation_id = first.generation_id
-            if self.ledger is not None:
-                self.ledger.submitted(job.cache_key, first.generation_id,
-                                      namespace=self.namespace, model=job.request.model,
-                                      params=dict(job.request.params), take=job.take)
-            return await self._follow_and_fetch(job, first)
+            return await self._within_deadline(job, self._submit_and_follow(job))
 
     async def _resume(self, job: Job) -> Path:
         assert job.generation_id is not None
         async with self._slots:
-            await self.hub.ready()
-            first = await self.client.get(job.generation_id)
-            return await self._follow_and_fetch(job, first)
+            return await self._within_deadline(job, self._follow_from_server(job))
+
+    async def _submit_and_follow(self, job: Job) -> Path:
+        await self.hub.ready()
+        # Shielded: a deadline must not cut an enqueue whose job the server may accept.
+        submission = asyncio.ensure_future(self._submit(job))
+        self._submissions[job.id] = submission
+        first = await asyncio.shield(submission)
+        return await self._follow_and_fetch(job, first)
+
+    async def _follow_from_server(self, job: Job) -> Path:
+        assert job.generation_id is not None
+        await self.hub.ready()
+        return await self._follow_and_fetch(job, await self.client.get(job.generation_id))
+
+    async def _submit(self, job: Job) -> Generation:
+        """Enqueue, and record the id before anything else happens to it."""
+        if self.ledger is not None:
+            self.ledger.intent(job.cache_key, {"model": job.request.model, "take": job.take})
+        (first,) = await self.client.enqueue(job.request)
+        job.generation_id = first.generation_id
+        if self.ledger is not None:
+            self.ledger.submitted(job.cache_key, first.generation_id, namespace=self.namespace,
+                                  model=job.request.model, params=dict(job.request.params),
+                                  take=job.take)
+        job.notify()
+        return first
+
+    async def _within_deadline(self, job: Job, work: Coroutine[Any, Any, Path]) -> Path:
+        """`work` under the whole-job deadline (counted once the job holds a slot)."""
+        deadline = asyncio.timeout(self.deadline)
+        try:
+            async with deadline:
+                return await work
+        except TimeoutError:
+            if not deadline.expired():
+                raise
+            return await self._deadline_passed(job)
+        finally:
+            self._submissions.pop(job.id, None)
+
+    async def _deadline_passed(self, job: Job) -> Path:
+        """Cancel on the server and record what the server says happened."""
+        note = f"deadline of {self.deadline:g}s passed"
+        submission = self._submissions.get(job.id)
+        if submission is not None and not submission.done():
+            with contextlib.suppress(Exception):
+                await submission  # the id is recorded even if the deadline cut the wait
+        if job.generation_id is None:
+            job.error = f"{note} before the job was submitted"
+            job.set_status(Status.CANCELLED)
+            raise GenerationCancelled(job.id, f"cancelled: {note}")
+        try:
+            await self.client.cancel(job.generation_id)
+            record = await self.client.get(job.generation_id)
+        except SeedanceError as exc:
+            job.error = (f"{note}, but cancelling it on the server failed ({exc}); it may still "
+                         "run, and resume() will follow it")
+            job.set_status(ERROR)
+            raise
+        if record.status is Status.SUCCEEDED:
+            return await self._follow_and_fetch(job, record)  # it finished just in time
+        if record.status is Status.FAILED:
+            return await self._follow_and_fetch(job, record)  # raises with the server's reason
+        if record.status is not Status.CANCELLED:
+            job.error = f"{note}, but the server still reports it {record.status}"
+            job.set_status(ERROR)  # the ledger keeps it resumable
+            raise GenerationCancelled(job.generation_id, job.error)
+        self._record_status(job, record.status, record.error_message)
+        job.error = f"{note}: cancelled on the server"
+        job.set_status(Status.CANCELLED)
+        raise GenerationCancelled(job.generation_id, f"cancelled: {note}")
 
     async def _follow_and_fetch(self, job: Job, first: Generation) -> Path:
         generation_id = first.generation_id
