@@ -101,7 +101,8 @@ with httpx.Client(base_url=BASE_URL, headers=HEADERS, timeout=60) as client:
 def _curl(request: VideoRequest, base_url: str, simulated: bool) -> str:
     body = json.dumps(request.to_json(), indent=2, ensure_ascii=False)
     key = '${OXEN_API_KEY:-simulator-token}' if simulated else "$OXEN_API_KEY"
-    return f'''BASE_URL="${{OXEN_BASE_URL:-{base_url}}}"
+    return f'''BASE_URL="${{OXEN_BASE_URL:-}}"
+[ -n "$BASE_URL" ] || BASE_URL={shlex.quote(base_url)}
 AUTH="Authorization: Bearer {key}"
 
 # Enqueue, capture the generation id.

@@ -8,7 +8,9 @@ import ast
 import asyncio
 import json
 import math
+import os
 import shlex
+import subprocess
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -178,12 +180,16 @@ def test_exported_code_carries_any_prompt_exactly_and_injects_nothing(prompt, au
     assert json.loads(payload) == request.to_json()
 
 
-@pytest.mark.xfail(strict=True, reason="export.py `_curl` writes base_url into a double-quoted "
-                   "shell string unescaped")
-def test_a_base_url_cannot_inject_shell_into_the_curl_export():
-    script = to_code(VideoRequest("fox"), "curl", base_url='http://x.test/$(touch /tmp/p)"')
-    line = next(line for line in script.splitlines() if line.startswith("BASE_URL="))
-    assert "$(" not in shlex.split(line.removeprefix("BASE_URL="))[0].split(":-", 1)[-1]
+def test_a_base_url_cannot_inject_shell_into_the_curl_export(tmp_path):
+    marker = tmp_path / "pwned"
+    base_url = f'http://x.test/$(touch {marker})"`touch {marker}`'
+    script = to_code(VideoRequest("fox"), "curl", base_url=base_url)
+    setup = "\n".join(line for line in script.splitlines()[:3] if "BASE_URL" in line)
+    env = {k: v for k, v in os.environ.items() if k != "OXEN_BASE_URL"}
+    result = subprocess.run(["bash", "-c", setup + '\nprintf %s "$BASE_URL"'], env=env,
+                            capture_output=True, text=True, timeout=10, check=True)
+    assert result.stdout == base_url
+    assert not marker.exists()
 
 
 # --- the widget: Python setters and front-end messages ----------------------------------------

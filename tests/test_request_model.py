@@ -165,3 +165,9 @@ def test_unknown_fields_are_refused(extra):
         return
     with pytest.raises(InvalidRequestError):
         VideoRequest("ok", **{k: v for k, v in unknown.items()})
+
+
+def test_huge_prompts_are_refused_with_the_limit():
+    VideoRequest("x" * 10_000)
+    with pytest.raises(InvalidRequestError, match="at most 10,000 characters"):
+        VideoRequest("x" * 10_001)

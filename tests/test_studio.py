@@ -235,3 +235,16 @@ async def test_a_second_click_on_generate_makes_a_new_take(studio, simulator):
     assert 'take=2,' in studio.to_code("toolkit")
     assert 'prompt="two clicks"' in studio.to_code("toolkit")
     assert simulator.stats()["POST /api/ai/queue"] >= 2
+
+
+async def test_front_end_state_is_checked_and_kernel_traits_are_read_only(studio):
+    resent: list[list[str]] = []
+    studio.send_state = lambda key=None: resent.append(list(key or []))
+    studio.set_state({"params": {**studio.params, "resolution": "1080p"}})
+    assert "resolution: '1080p' is not allowed" in studio.error
+    assert studio.params["resolution"] == "720p" and resent[-1] == ["params"]
+    studio.set_state({"jobs": [{"id": "forged"}], "backend": {"simulated": True}})
+    assert studio.jobs == [] and studio.backend["simulated"] is False
+    assert sorted(resent[-1]) == ["backend", "jobs"]
+    studio.set_state({"params": {**studio.params, "resolution": "480p"}})
+    assert studio.params["resolution"] == "480p"

@@ -23,6 +23,10 @@ __all__ = ["VideoRequest", "validate_params"]
 # (which cannot be encoded as UTF-8 and so could never be sent).
 _FORBIDDEN_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
 
+# The vendor states no limit; past this a prompt is almost surely a paste gone wrong, and it
+# would be paid for. A local guard, documented in docs/inferred.md.
+MAX_TEXT_CHARS = 10_000
+
 _JSON_TYPES = {"string": "a string", "integer": "an integer", "boolean": "true or false",
                "number": "a number", "array": "a list", "object": "an object"}
 
@@ -162,6 +166,9 @@ def _check_field(spec: ModelSpec, fs: FieldSpec, value: Any) -> None:
     if isinstance(value, str):
         if fs.required and not value.strip():
             raise InvalidRequestError(fs.name, value, "non-empty text", reason="is empty")
+        if len(value) > MAX_TEXT_CHARS:
+            raise InvalidRequestError(fs.name, value, f"at most {MAX_TEXT_CHARS:,} characters",
+                                      reason=f"is too long ({len(value):,} characters)")
         if _FORBIDDEN_CHARS.search(value):
             raise InvalidRequestError(fs.name, value, "text without control characters",
                                       reason="contains a control or invalid character")

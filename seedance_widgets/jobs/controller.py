@@ -143,7 +143,8 @@ class Controller:
         """
         name = _SAFE_NAME.sub("_", generation_id).strip("._")[:120]
         if not name or name != generation_id:
-            digest = hashlib.sha256(generation_id.encode("utf-8")).hexdigest()[:12]
+            raw = generation_id.encode("utf-8", "surrogatepass")
+            digest = hashlib.sha256(raw).hexdigest()[:12]
             name = f"{name or 'video'}-{digest}"
         return self.output_dir / f"{name}.mp4"
 

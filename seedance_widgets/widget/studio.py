@@ -217,6 +217,21 @@ class Studio(anywidget.AnyWidget):
 
     # -- kernel side of the protocol ------------------------------------------------------
 
+    # Traits the front end may write; every other one is the kernel's alone.
+    _FRONT_END_WRITABLE = frozenset({"params", "compare"})
+
+    def set_state(self, sync_data: dict[str, Any]) -> None:
+        """State from the front end: kernel-owned traits are ignored, and a refused value
+        is reported in `error` and undone in the view, never raised into the kernel."""
+        allowed = {k: v for k, v in sync_data.items() if k in self._FRONT_END_WRITABLE}
+        try:
+            super().set_state(allowed)
+        except traitlets.TraitError as exc:
+            self.error = str(exc)
+        refused = [k for k in sync_data if k not in allowed or sync_data[k] != getattr(self, k)]
+        if refused:
+            self.send_state(refused)
+
     @traitlets.validate("params")
     def _check_params(self, proposal: dict[str, Any]) -> dict[str, Any]:
         value = proposal["value"]
