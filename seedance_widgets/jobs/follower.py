@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import random
 import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, replace
@@ -25,7 +26,7 @@ class FollowPolicy:
     """How often to read the record. Defaults suit the real service's minutes-long jobs."""
 
     queued_first: float = 1.0  # first look, to see processing start
-    queued_max: float = 15.0  # queued polls back off up to this
+    queued_max: float = 30.0  # queued polls back off up to the slow poll
     processing: float = 30.0  # slow poll while events cover completion (catches cancel)
     stream_down: float = 5.0  # while the event stream is down: the vendor page's own pace
 
@@ -58,7 +59,8 @@ async def follow(client: AsyncOxenClient, hub: EventHub, first: Generation,
                 wait, queued_wait = queued_wait, min(policy.queued_max, queued_wait * 2)
             else:
                 wait = policy.processing
-            signal = await _next_signal(completion, changed, wait)
+            # Jitter, so hundreds of jobs started together don't all poll in the same instant.
+            signal = await _next_signal(completion, changed, wait * random.uniform(0.8, 1.2))
             if signal is _CHANGED and not hub.connected:
                 # The stream went down: keep waiting, now at the polling pace. The poll that
                 # matters comes on reconnect (events sent meanwhile are lost) or on schedule.

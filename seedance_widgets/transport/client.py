@@ -46,6 +46,8 @@ __all__ = ["AsyncOxenClient", "EnqueueUnconfirmed", "NetworkError", "SyncVideo"]
 log = logging.getLogger(__name__)
 
 DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=10.0)
+MAX_REQUESTS_IN_FLIGHT = 8
+MAX_DOWNLOADS_IN_FLIGHT = 4
 # The event stream sends a keep-alive comment every 15 s: a longer silence means it is dead.
 EVENT_STREAM_TIMEOUT = httpx.Timeout(30.0, connect=10.0, read=45.0)
 
@@ -86,6 +88,10 @@ class AsyncOxenClient:
         self._known_ids: set[str] = set()
         # Per identical request: (lock, number of callers using it).
         self._enqueue_locks: dict[str, tuple[asyncio.Lock, int]] = {}
+        # Bounds on requests in flight, so hundreds of jobs don't burst in one loop step
+        # (benchmarks/ #3: event-loop lag with 200 jobs).
+        self._request_slots = asyncio.Semaphore(MAX_REQUESTS_IN_FLIGHT)
+        self._download_slots = asyncio.Semaphore(MAX_DOWNLOADS_IN_FLIGHT)
 
     def __repr__(self) -> str:
         return f"AsyncOxenClient(base_url={self.settings.base_url!r})"
@@ -272,8 +278,9 @@ class AsyncOxenClient:
                 with attempt:
                     attempts = attempt.num
                     try:
-                        return await stream_to_file(self._http, current, dest,
-                                                    self._headers_for(current))
+                        async with self._download_slots:
+                            return await stream_to_file(self._http, current, dest,
+                                                        self._headers_for(current))
                     except APIError as exc:
                         if refresh_url is None or exc.status_code not in (401, 403, 404):
                             raise
@@ -322,8 +329,9 @@ class AsyncOxenClient:
 
     async def _send(self, method: str, path: str, **kwargs: Any) -> Any:
         """One request; the JSON body of a 2xx answer, or the typed error."""
-        response = await self._http.request(method, path, headers=self.settings.auth_headers(),
-                                            **kwargs)
+        async with self._request_slots:
+            response = await self._http.request(method, path,
+                                                headers=self.settings.auth_headers(), **kwargs)
         if response.is_success:
             try:
                 return response.json()
