@@ -15,8 +15,10 @@ import pytest
 from seedance_widgets.contract import (
     APIError,
     DownloadError,
+    EnqueueUnconfirmed,
     GenerationCancelled,
     GenerationFailed,
+    NetworkError,
     NotFoundError,
     ProtocolError,
     ServerError,
@@ -31,7 +33,7 @@ from seedance_widgets.simulator.__main__ import build_parser
 from seedance_widgets.simulator.faults import EVENTS, FAIL_REASON, FAULTS, RESULTS, Faults
 from seedance_widgets.simulator.store import RESULT_PATH
 from seedance_widgets.transport.client import AsyncOxenClient
-from seedance_widgets.transport.retry import EnqueueUnconfirmed, NetworkError, RetryPolicy
+from seedance_widgets.transport.retry import RetryPolicy
 
 SMALL = {"resolution": "480p", "duration": 4, "aspect_ratio": "1:1"}
 QUICK = RetryPolicy(attempts=4, timeout=30, wait_initial=0.02, wait_max=0.1, wait_jitter=0.02)

@@ -21,8 +21,10 @@ from .. import __version__
 from ..contract.errors import (
     APIError,
     DownloadError,
+    EnqueueUnconfirmed,
     InvalidRequestError,
     MalformedResponseError,
+    NetworkError,
     ProtocolError,
     SeedanceError,
     api_error_from_response,
@@ -32,8 +34,6 @@ from ..contract.schema import ModelSpec, bundled_model
 from ..contract.status import COMPLETION_EVENT, CompletionEvent, Generation, Status
 from .download import stream_to_file
 from .retry import (
-    EnqueueUnconfirmed,
-    NetworkError,
     RetryPolicy,
     enqueue_is_retryable,
     idempotent_is_retryable,
@@ -41,7 +41,7 @@ from .retry import (
 )
 from .settings import ApiKey, Settings
 
-__all__ = ["AsyncOxenClient", "EnqueueUnconfirmed", "NetworkError", "SyncVideo"]
+__all__ = ["AsyncOxenClient", "SyncVideo"]
 
 log = logging.getLogger(__name__)
 

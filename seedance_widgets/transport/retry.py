@@ -23,56 +23,15 @@ from ..contract.errors import (
     APIError,
     MalformedResponseError,
     RateLimitError,
-    SeedanceError,
     ServerError,
 )
 
 __all__ = [
-    "EnqueueUnconfirmed",
-    "NetworkError",
     "RetryPolicy",
     "enqueue_is_retryable",
     "idempotent_is_retryable",
     "may_have_been_accepted",
 ]
-
-
-class NetworkError(SeedanceError):
-    """A request got no usable answer (connection failed, reset or timed out), after retries.
-
-    `attempts` is how many times it was sent; the httpx error is the `__cause__`.
-    """
-
-    def __init__(self, what: str, error: BaseException, attempts: int = 1):
-        self.what = what
-        self.attempts = attempts
-        tries = f" after {attempts} attempts" if attempts > 1 else ""
-        super().__init__(f"{what} failed{tries}: {type(error).__name__}: {_reason(error)}")
-
-
-def _reason(error: BaseException) -> str:
-    """The first non-empty message down the exception chain (httpx's own are often empty)."""
-    seen: set[int] = set()
-    current: BaseException | None = error
-    while current is not None and id(current) not in seen:
-        seen.add(id(current))
-        if str(current):
-            return str(current)
-        current = current.__cause__ or current.__context__
-    return "no details"
-
-
-class EnqueueUnconfirmed(SeedanceError):
-    """`POST /ai/queue` failed in a way that may hide an accepted job, and the queue could not
-    be listed to find out. The request was not sent again (that could pay twice)."""
-
-    def __init__(self, error: BaseException, attempts: int):
-        self.attempts = attempts
-        super().__init__(
-            f"the service may have accepted this request ({type(error).__name__}: "
-            f"{_reason(error)}), but listing the queue to confirm failed {attempts} "
-            "times; it was not sent again, to avoid paying twice. Check the queue "
-            "(`client.list()`) before submitting it again")
 
 
 @dataclass(frozen=True)
