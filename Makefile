@@ -38,7 +38,7 @@ lint: $(STAMP)
 test: browser-deps $(STAMP) lint
 	$(PY) -m pytest $(PYTEST_ARGS)
 
-bench: $(STAMP)
+bench: browser-deps $(STAMP)
 	$(PY) benchmarks/run_all.py
 
 clean:
