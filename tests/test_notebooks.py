@@ -2,35 +2,21 @@
 
 from __future__ import annotations
 
-import os
 import shutil
 from pathlib import Path
 
 import nbformat
 import pytest
-from nbclient import NotebookClient
+from notebook_runner import run_notebook
 
 NOTEBOOKS = sorted((Path(__file__).parents[1] / "notebooks").glob("*.ipynb"))
 
 
-def execute(path: Path, workdir: Path, **extra_env: str) -> nbformat.NotebookNode:
+def execute(path: Path, workdir: Path, **oxen_env: str) -> nbformat.NotebookNode:
     """Run a copy of `path` in `workdir`; with no key given, on the built-in simulator."""
     copy = workdir / path.name
     shutil.copy(path, copy)
-    notebook = nbformat.read(copy, as_version=4)
-    env = {k: v for k, v in os.environ.items() if k not in ("OXEN_API_KEY", "OXEN_BASE_URL")}
-    env.update(extra_env)
-    client = NotebookClient(notebook, timeout=120, kernel_name="python3",
-                            resources={"metadata": {"path": str(workdir)}})
-    saved = dict(os.environ)
-    os.environ.clear()
-    os.environ.update(env)
-    try:
-        client.execute()
-    finally:
-        os.environ.clear()
-        os.environ.update(saved)
-    return notebook
+    return run_notebook(nbformat.read(copy, as_version=4), workdir, **oxen_env)
 
 
 def text_of(notebook: nbformat.NotebookNode) -> str:

@@ -7,7 +7,6 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import os
 import pickle
 import socket
 import traceback
@@ -18,8 +17,8 @@ from typing import Any
 import httpx
 import nbformat
 import pytest
-from nbclient import NotebookClient
 from nbconvert import HTMLExporter
+from notebook_runner import run_notebook
 
 from seedance_widgets import Studio
 from seedance_widgets.contract import (
@@ -270,19 +269,8 @@ def test_a_saved_notebook_and_its_html_export_never_hold_the_key(api_key, simula
     notebook = nbformat.v4.new_notebook()
     notebook.cells = [nbformat.v4.new_code_cell(source) for source in CELLS]
     notebook.cells[5].metadata["tags"] = ["raises-exception"]
-    env = {k: v for k, v in os.environ.items() if k not in ("OXEN_API_KEY", "OXEN_BASE_URL")}
-    env |= {"OXEN_API_KEY": api_key, "OXEN_BASE_URL": simulator.base_url}
-    client = NotebookClient(notebook, timeout=120, kernel_name="python3",
-                            store_widget_state=True,
-                            resources={"metadata": {"path": str(tmp_path)}})
-    saved = dict(os.environ)
-    os.environ.clear()
-    os.environ.update(env)
-    try:
-        client.execute()
-    finally:
-        os.environ.clear()
-        os.environ.update(saved)
+    run_notebook(notebook, tmp_path, store_widget_state=True, OXEN_API_KEY=api_key,
+                 OXEN_BASE_URL=simulator.base_url)
 
     path = tmp_path / "saved.ipynb"
     nbformat.write(notebook, path)

@@ -3,26 +3,22 @@ parameters, no video bytes, and stays small."""
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
 from pathlib import Path
 
 import nbformat
-from nbclient import NotebookClient
 from nbconvert import HTMLExporter
+from notebook_runner import run_notebook
 
 NOTEBOOKS = Path(__file__).parents[1] / "notebooks"
 
 
-def test_saved_sweep_notebook_renders_a_static_snapshot(tmp_path, simulator, api_key,
-                                                         monkeypatch):
+def test_saved_sweep_notebook_renders_a_static_snapshot(tmp_path, simulator, api_key):
     shutil.copy(NOTEBOOKS / "prompt_sweep.ipynb", tmp_path)
-    monkeypatch.setenv("OXEN_API_KEY", api_key)
-    monkeypatch.setenv("OXEN_BASE_URL", simulator.base_url)
     notebook = nbformat.read(tmp_path / "prompt_sweep.ipynb", as_version=4)
-    NotebookClient(notebook, timeout=180, kernel_name="python3", store_widget_state=True,
-                   resources={"metadata": {"path": str(tmp_path)}}).execute()
+    run_notebook(notebook, tmp_path, store_widget_state=True, OXEN_API_KEY=api_key,
+                 OXEN_BASE_URL=simulator.base_url)
     saved = tmp_path / "saved.ipynb"
     nbformat.write(notebook, saved)
     assert saved.stat().st_size < 300_000, saved.stat().st_size
@@ -38,4 +34,3 @@ def test_saved_sweep_notebook_renders_a_static_snapshot(tmp_path, simulator, api
     assert snapshot.count("<b>succeeded</b>") == 6
     assert not re.search(r"video/mp4;base64|AAAAIGZ0eXBpc29t", html)  # no video bytes
     assert api_key not in html and api_key not in saved.read_text()
-    assert os.environ["OXEN_API_KEY"] == api_key

@@ -92,8 +92,7 @@ class Ledger:
         self.folder.mkdir(parents=True, exist_ok=True)
         self.path = self.folder / "ledger.sqlite3"
         self._lock = threading.Lock()
-        with self._connect() as db:
-            db.executescript(_SCHEMA)
+        self._create()
 
     def __repr__(self) -> str:
         return f"Ledger({str(self.folder)!r})"
@@ -185,6 +184,22 @@ class Ledger:
                        "VALUES (?, ?, ?, ?, ?)",
                        (time.time(), kind, key, generation_id, json.dumps(data)))
 
+    def _create(self, patience: float = 30.0) -> None:
+        """Create the tables and switch to WAL (kept in the file). Two kernels opening a new
+        ledger at once can find it locked while the other creates it: retry, briefly."""
+        deadline = time.monotonic() + patience
+        while True:
+            try:
+                with self._connect() as db:
+                    if db.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+                        db.execute("PRAGMA journal_mode=WAL")
+                    db.executescript(_SCHEMA)
+                return
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc) or time.monotonic() > deadline:
+                    raise
+                time.sleep(0.05)
+
     @contextmanager
     def _connect(self) -> Iterator[sqlite3.Connection]:
         """A connection in autocommit mode: each INSERT is its own atomic transaction, and
@@ -192,7 +207,6 @@ class Ledger:
         with self._lock:
             db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
             try:
-                db.execute("PRAGMA journal_mode=WAL")
                 db.execute("PRAGMA synchronous=NORMAL")
                 yield db
             finally:
