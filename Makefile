@@ -4,6 +4,8 @@
 VENV ?= .venv
 PY := $(VENV)/bin/python
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+# Jupyter refuses to run as root unless told (containers and fresh VMs often are root).
+ALLOW_ROOT := $(shell [ "$$(id -u)" = 0 ] && echo --allow-root)
 STAMP := $(VENV)/.installed
 PYTEST_ARGS ?=
 
@@ -30,7 +32,7 @@ $(STAMP): pyproject.toml | system-deps
 
 # The main job: JupyterLab on the quickstart notebook (the simulator when OXEN_API_KEY is unset).
 run: $(STAMP)
-	$(VENV)/bin/jupyter lab notebooks/quickstart.ipynb
+	$(VENV)/bin/jupyter lab $(ALLOW_ROOT) notebooks/quickstart.ipynb
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
