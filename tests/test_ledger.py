@@ -213,3 +213,19 @@ def test_cli_lists_the_ledger(tmp_path, simulator, api_key):
                             "--duration", "4"], env=env, cwd=tmp_path, capture_output=True,
                            text=True, timeout=120, check=False)
     assert again.returncode == 0 and "cached" in again.stderr
+
+
+def test_ls_shows_an_enqueue_interrupted_before_its_id_was_known(tmp_path):
+    import subprocess
+
+    ledger = Ledger(tmp_path / ".seedance")
+    ledger.intent("k1", {"model": "m", "take": 1, "params": {"prompt": "lost in transit"}})
+    ledger.intent("k2", {"model": "m", "take": 1, "params": {"prompt": "made it"}})
+    ledger.submitted("k2", "g2", namespace="n", model="m", params={"prompt": "made it"},
+                     take=1)
+    listed = subprocess.run([sys.executable, "-m", "seedance_widgets.cli.main", "ls"],
+                            cwd=tmp_path, capture_output=True, text=True, timeout=60,
+                            check=True)
+    assert "g2" in listed.stdout and "'made it'" in listed.stdout
+    (unconfirmed,) = [line for line in listed.stdout.splitlines() if "no id" in line]
+    assert "'lost in transit'" in unconfirmed

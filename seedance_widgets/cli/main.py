@@ -109,6 +109,11 @@ def _list(ledger: Ledger) -> int:
         params = " ".join(f"{k}={v}" for k, v in record.params.items() if k != "prompt")
         print(f"{when}  {record.generation_id}  {record.status:<10}  take {record.take}  "
               f"{record.params.get('prompt', '')!r}  {params}  {record.video_path or ''}")
+    for intent in ledger.pending_intents(since=0):
+        when = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(intent["at"]))
+        prompt = intent.get("params", {}).get("prompt", "")
+        print(f"{when}  (no id: interrupted while enqueueing; check `GET /ai/queue`)  "
+              f"take {intent.get('take')}  {prompt!r}")
     return 0
 
 

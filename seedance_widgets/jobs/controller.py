@@ -220,7 +220,8 @@ class Controller:
     async def _submit(self, job: Job) -> Generation:
         """Enqueue, and record the id before anything else happens to it."""
         if self.ledger is not None:
-            self.ledger.intent(job.cache_key, {"model": job.request.model, "take": job.take})
+            self.ledger.intent(job.cache_key, {"model": job.request.model, "take": job.take,
+                                               "params": dict(job.request.params)})
         (first,) = await self.client.enqueue(job.request)
         job.generation_id = first.generation_id
         if self.ledger is not None:
