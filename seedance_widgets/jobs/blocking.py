@@ -137,16 +137,8 @@ class OxenClient:
             if on_change is not None:
                 job.observe(on_change)
                 on_change(job)
-        await asyncio.gather(*(_quietly(job) for job in jobs))
+        await asyncio.gather(*(job.outcome() for job in jobs))
         return jobs
-
-
-async def _quietly(job: Job) -> None:
-    """Wait for a job; its failure is in its status."""
-    try:
-        await job
-    except Exception:  # the outcome is reported through job.status
-        return
 
 
 async def _make_client(api_key: str | None, base_url: str | None) -> AsyncOxenClient:

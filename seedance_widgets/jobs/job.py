@@ -96,6 +96,13 @@ class Job:
             raise asyncio.InvalidStateError("job has not started")
         return self._task.result()
 
+    async def outcome(self) -> Path | Exception:
+        """Wait for the job: its video's path, or the exception it ended with."""
+        try:
+            return await self
+        except Exception as exc:
+            return exc
+
     def __await__(self) -> Generator[Any, None, Path]:
         if self._task is None:
             raise asyncio.InvalidStateError("job has not started")

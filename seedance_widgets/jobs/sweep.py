@@ -49,9 +49,9 @@ class Sweep:
             "estimated_cost": self.estimated_cost,
         }
 
-    def __await__(self) -> Generator[Any, None, list[Path | BaseException]]:
-        async def gather() -> list[Path | BaseException]:
-            return await asyncio.gather(*(_outcome(job) for job in self.jobs))
+    def __await__(self) -> Generator[Any, None, list[Path | Exception]]:
+        async def gather() -> list[Path | Exception]:
+            return await asyncio.gather(*(job.outcome() for job in self.jobs))
 
         return gather().__await__()
 
@@ -62,9 +62,3 @@ class Sweep:
         done = sum(job.done for job in self.jobs)
         return f"<Sweep {self.size} generations: {shape}{cost}; {done}/{self.size} done>"
 
-
-async def _outcome(job: Job) -> Path | BaseException:
-    try:
-        return await job
-    except Exception as exc:  # a failed cell is part of the result, not an error of the sweep
-        return exc

@@ -5,10 +5,9 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import re
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NoReturn
 from urllib.parse import quote
@@ -27,12 +26,12 @@ from ..contract.errors import (
     NetworkError,
     ProtocolError,
     SeedanceError,
-    api_error_from_response,
 )
 from ..contract.request import VideoRequest
 from ..contract.schema import ModelSpec, bundled_model
 from ..contract.status import COMPLETION_EVENT, CompletionEvent, Generation, Status
 from .download import stream_to_file
+from .responses import error_from
 from .retry import (
     RetryPolicy,
     enqueue_is_retryable,
@@ -76,7 +75,7 @@ class AsyncOxenClient:
         timeout: httpx.Timeout = DEFAULT_TIMEOUT,
         transport: httpx.AsyncBaseTransport | None = None,
     ):
-        self.settings = _checked_key(Settings.resolve(api_key, base_url))
+        self.settings = Settings.resolve(api_key, base_url)
         self.retry = retry or RetryPolicy()
         self._http = httpx.AsyncClient(
             base_url=self.settings.base_url,
@@ -250,8 +249,7 @@ class AsyncOxenClient:
             response = source.response
             if response.status_code != 200:
                 await response.aread()
-                raise api_error_from_response(response.status_code, _json_or_none(response),
-                                              response.headers)
+                raise error_from(response)
             if on_open is not None:
                 on_open()
             async for sse in source.aiter_sse():
@@ -339,8 +337,7 @@ class AsyncOxenClient:
                 raise MalformedResponseError(
                     f"{method} {path} answered {response.status_code} with a body that is "
                     "not JSON") from None
-        raise api_error_from_response(response.status_code, _json_or_none(response),
-                                      response.headers)
+        raise error_from(response)
 
     async def _find_accepted(self, request: VideoRequest, count: int,
                              sent_at: float) -> list[Generation]:
@@ -367,26 +364,6 @@ class ResultURLRefreshed(SeedanceError):
 
 def _download_is_retryable(exc: BaseException) -> bool:
     return isinstance(exc, ResultURLRefreshed | DownloadError) or idempotent_is_retryable(exc)
-
-
-_HEADER_SAFE = re.compile(r"[\x21-\x7e]+")  # printable ASCII without spaces
-
-
-def _checked_key(settings: Settings) -> Settings:
-    """Settings whose key can go into a header: surrounding whitespace (a pasted newline) is
-    dropped, an empty key is no key, and a key no header can carry is refused here, before
-    an HTTP library could quote it back in an error message."""
-    if settings.api_key is None:
-        return settings
-    raw = settings.api_key.reveal()
-    key = raw.strip() if isinstance(raw, str) else ""
-    if not isinstance(raw, str) or (key and not _HEADER_SAFE.fullmatch(key)):
-        raise InvalidRequestError(
-            "api_key", "****", "the key from your oxen.ai profile (printable ASCII)",
-            reason="contains characters an HTTP header cannot carry")
-    if not key:
-        return replace(settings, api_key=None)
-    return settings if key == raw else replace(settings, api_key=ApiKey(key))
 
 
 def _final(exc: BaseException, what: str, attempts: int) -> BaseException:
@@ -446,13 +423,6 @@ def _parse_enqueued(data: Any) -> list[Generation]:
         return [Generation.from_record(item) for item in items]
     except ProtocolError as exc:
         raise MalformedResponseError(f"enqueue response: {exc}") from None
-
-
-def _json_or_none(response: httpx.Response) -> Any:
-    try:
-        return response.json()
-    except ValueError:
-        return None
 
 
 def _path_segment(value: str, field: str = "generation_id") -> str:

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import httpx
 
-from ..contract.errors import DownloadError, api_error_from_response
+from ..contract.errors import DownloadError
+from .responses import error_from
 
 __all__ = ["stream_to_file"]
 
@@ -32,8 +33,7 @@ async def stream_to_file(http: httpx.AsyncClient, url: str, dest: Path,
             raise DownloadError("the partial file no longer matches the result; restarting")
         if not response.is_success:
             await response.aread()
-            raise api_error_from_response(response.status_code, _json(response),
-                                          response.headers)
+            raise error_from(response)
         resumed = response.status_code == 206 and have > 0
         if resumed and _range_start(response) != have:
             part.unlink()
@@ -70,10 +70,3 @@ def _expected_total(response: httpx.Response, offset: int) -> int | None:
         return int(total)
     length = response.headers.get("content-length")
     return offset + int(length) if length and length.isdigit() else None
-
-
-def _json(response: httpx.Response) -> object:
-    try:
-        return response.json()
-    except ValueError:
-        return None

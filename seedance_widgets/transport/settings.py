@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 from urllib.parse import urlsplit
+
+from ..contract.errors import InvalidRequestError
 
 __all__ = ["DEFAULT_BASE_URL", "ApiKey", "Settings"]
 
@@ -38,6 +41,21 @@ class ApiKey:
         raise TypeError("an API key is not picklable")
 
 
+_HEADER_SAFE = re.compile(r"[\x21-\x7e]+")  # printable ASCII without spaces
+
+
+def _header_safe(key: str | ApiKey | None) -> ApiKey | None:
+    if key is None:
+        return None
+    raw = key.reveal() if isinstance(key, ApiKey) else key
+    text = raw.strip() if isinstance(raw, str) else ""
+    if not isinstance(raw, str) or (text and not _HEADER_SAFE.fullmatch(text)):
+        raise InvalidRequestError(
+            "api_key", "****", "the key from your oxen.ai profile (printable ASCII)",
+            reason="contains characters an HTTP header cannot carry")
+    return ApiKey(text) if text else None
+
+
 @dataclass(frozen=True)
 class Settings:
     """Base URL and key, from arguments first, then OXEN_BASE_URL / OXEN_API_KEY."""
@@ -47,11 +65,12 @@ class Settings:
 
     @classmethod
     def resolve(cls, api_key: str | ApiKey | None = None, base_url: str | None = None) -> Settings:
+        """Surrounding whitespace (a pasted newline) is dropped from the key and an empty key
+        is no key; a key no header can carry is refused here, before an HTTP library could
+        quote it back in an error message."""
         key = api_key if api_key is not None else os.environ.get("OXEN_API_KEY") or None
         url = base_url or os.environ.get("OXEN_BASE_URL") or DEFAULT_BASE_URL
-        if isinstance(key, str):
-            key = ApiKey(key)
-        return cls(base_url=url.rstrip("/"), api_key=key)
+        return cls(base_url=url.rstrip("/"), api_key=_header_safe(key))
 
     @property
     def origin(self) -> tuple[str, str]:

@@ -37,12 +37,12 @@ class Snapshot:
         self._posters: dict[str, str] = {}
         self._html: str | None = None
 
-    def display(self) -> None:
+    def display(self, jobs: Sequence[Job]) -> None:
         from IPython.display import HTML, display
 
         data, metadata = self._widget._repr_mimebundle_()
         display(data, metadata=metadata, raw=True)
-        self._html = self.render(self._jobs())
+        self._html = self.render(jobs)
         self._handles.append(display(HTML(self._html), display_id=True))
 
     def refresh(self, jobs: Sequence[Job]) -> None:
@@ -101,11 +101,6 @@ class Snapshot:
                 return None
             self._posters[job.id] = url
         return self._posters[job.id]
-
-    def _jobs(self) -> list[Job]:
-        jobs = self._widget._controller.jobs.values()
-        return sorted(jobs, key=lambda j: j.created_at, reverse=True)
-
 
 def poster_data_url(path: Path, width: int = POSTER_WIDTH) -> str | None:
     """A small JPEG of the video's first frame as a data URL, or None if it can't be read."""

@@ -193,7 +193,7 @@ class Studio(anywidget.AnyWidget):
         request = self.request()
         if take is None:
             take = max(1, self._controller.next_take(request) - 1)
-        return to_code(request, flavour, take=take, base_url=self._client_base_url(),
+        return to_code(request, flavour, take=take, base_url=self._client.settings.base_url,
                        simulated=self.simulated)
 
     def insert_code(self, flavour: Flavour = "toolkit") -> str:
@@ -314,19 +314,20 @@ class Studio(anywidget.AnyWidget):
         self.error = ""
         self.send({"type": "code", "flavour": flavour, "text": code, "inserted": inserted})
 
+    def _ordered_jobs(self) -> list[Job]:
+        """This studio's jobs, newest first: the order of the cards and the snapshot."""
+        return sorted(self._controller.jobs.values(), key=lambda j: j.created_at, reverse=True)
+
     def _job_changed(self, _job: Job) -> None:
-        ordered = sorted(self._controller.jobs.values(), key=lambda j: j.created_at, reverse=True)
+        ordered = self._ordered_jobs()
         self.jobs = [job.to_json() for job in ordered]
         self._snapshot.refresh(ordered)
 
     def _ipython_display_(self) -> None:
         """The live widget, plus a static snapshot for viewers without a kernel."""
-        self._snapshot.display()
+        self._snapshot.display(self._ordered_jobs())
 
     # -- event loop plumbing --------------------------------------------------------------
-
-    def _client_base_url(self) -> str:
-        return self._client.settings.base_url
 
     def _on_loop(self, make: Callable[[], T]) -> T:
         """Run `make()` on the jobs' loop (it creates tasks there) and return its value."""
