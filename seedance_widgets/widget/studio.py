@@ -62,6 +62,8 @@ class Studio(anywidget.AnyWidget):
     error = traitlets.Unicode("").tag(sync=True)
     gallery = traitlets.Dict().tag(sync=True)
     compare = traitlets.List().tag(sync=True)
+    # The job-status vocabulary and export flavours, so the front end keeps no copies.
+    vocabulary = traitlets.Dict().tag(sync=True)
 
     def __init__(self, model: str = DEFAULT_MODEL, *, api_key: str | None = None,
                  base_url: str | None = None, simulate: bool | None = None,
@@ -80,6 +82,7 @@ class Studio(anywidget.AnyWidget):
             fields=[f.to_json() for f in spec.fields],
             params=initial,
             backend={"simulated": chosen.simulated, "label": chosen.label},
+            vocabulary=_vocabulary(),
         )
         if params:
             self.params = params
@@ -354,6 +357,18 @@ class Studio(anywidget.AnyWidget):
     async def _shutdown(self) -> None:
         await self._controller.aclose()
         await self._client.aclose()
+
+
+def _vocabulary() -> dict[str, Any]:
+    """What the front end must know of job statuses and export flavours."""
+    return {
+        "statuses": ["submitting", "unconfirmed", "queued", "processing", "succeeded",
+                     "failed", "cancelled", "error"],
+        "running": ["submitting", "queued", "processing"],
+        "terminal": ["succeeded", "failed", "cancelled", "error"],
+        "flavours": [{"id": "toolkit", "label": "Toolkit"}, {"id": "httpx", "label": "httpx"},
+                     {"id": "curl", "label": "cURL"}],
+    }
 
 
 def _running_loop() -> asyncio.AbstractEventLoop | None:
