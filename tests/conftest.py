@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+import media
 import pytest
 
 from seedance_widgets.simulator import SimulatorConfig, SimulatorServer
@@ -34,3 +35,9 @@ def simulator(api_key: str) -> Iterator[SimulatorServer]:
 def sim_base_url(simulator: SimulatorServer) -> str:
     """`http://127.0.0.1:<port>/api`."""
     return simulator.base_url
+
+
+@pytest.fixture(scope="session")
+def small_mp4() -> bytes:
+    """A real, whole MP4 (64x64, half a second) for downloads served by fake servers."""
+    return media.small_mp4()

@@ -3,6 +3,13 @@
 Done when every job ends succeeded, failed with the server's reason, or cancelled by the
 deadline; no generation id is missing from the ledger; no request was accepted twice; every
 video on disk is complete. The table of faults injected and survived is printed.
+
+A failure that hides whether the enqueue was accepted (a 502, a reset before the answer)
+with nothing listed leaves the job `unconfirmed`: the toolkit will not risk a second payment.
+The test then does what its user would: with no candidate, say "pay anew" (`resubmit=True`),
+after checking that nothing had in fact been accepted; with candidates (a resubmission whose
+own answer was lost, beside the abandoned first attempt), adopt one, after checking it is
+this job's.
 """
 
 from __future__ import annotations
@@ -19,7 +26,12 @@ import av
 import httpx
 import pytest
 
-from seedance_widgets.contract import GenerationCancelled, GenerationFailed, VideoRequest
+from seedance_widgets.contract import (
+    EnqueueUnconfirmed,
+    GenerationCancelled,
+    GenerationFailed,
+    VideoRequest,
+)
 from seedance_widgets.jobs.controller import Controller
 from seedance_widgets.jobs.follower import FollowPolicy
 from seedance_widgets.jobs.job import Job
@@ -86,17 +98,27 @@ async def test_a_batch_survives_every_fault_at_once(tmp_path, api_key, capsys):
                                     namespace="fault-matrix", deadline=DEADLINE)
             todo = list(reversed(prompts))
             outcomes: list[Outcome] = []
+            settled: list[tuple[str, EnqueueUnconfirmed, set[str]]] = []
 
             async def worker() -> None:
                 # One job at a time per worker: the deadline clock starts at submit.
                 while todo:
                     prompt = todo.pop()
                     begun = time.monotonic()
-                    job = controller.submit(VideoRequest(prompt, **PARAMS))
-                    try:
-                        result: Path | BaseException = await job
-                    except Exception as exc:
-                        result = exc
+                    request = VideoRequest(prompt, **PARAMS)
+                    job = controller.submit(request)
+                    result: Path | BaseException = await job.outcome()
+                    for _ in range(3):  # what the user does with an unconfirmed job
+                        if not isinstance(result, EnqueueUnconfirmed):
+                            break
+                        taken = {j.generation_id for j in sim.store.all()
+                                 if j.params.get("prompt") == prompt}
+                        settled.append((prompt, result, taken))
+                        if result.candidates:
+                            job = controller.adopt(job, result.candidates[0])
+                        else:
+                            job = controller.submit(request, resubmit=True)  # the say-so
+                        result = await job.outcome()
                     outcomes.append(Outcome(prompt, job, result, time.monotonic() - begun))
 
             await asyncio.wait_for(asyncio.gather(*(worker() for _ in range(WORKERS))), 200)
@@ -147,6 +169,12 @@ async def test_a_batch_survives_every_fault_at_once(tmp_path, api_key, capsys):
             elif ledger[gid].size != path.stat().st_size or ledger[gid].checksum != sha256(path):
                 problem(o, "ledger size/checksum differ from the file")
 
+    for prompt, unsure, taken in settled:
+        if unsure.candidates is None or not set(unsure.candidates) <= taken \
+                or (not unsure.candidates and taken):
+            problems.setdefault(prompt, []).append(
+                f"left unconfirmed with candidates {unsure.candidates}; accepted: {taken}")
+
     accepted = Counter(j.params.get("prompt") for j in server_jobs)
     twice = {p: n for p, n in accepted.items() if n > 1}
     lost = sorted(set(server) - set(ledger))
@@ -177,6 +205,9 @@ async def test_a_batch_survives_every_fault_at_once(tmp_path, api_key, capsys):
     table += [f"{name:<14} {n:>8} {enq:>10} {jobs:>8} {ok:>8}"
               for name, n, enq, jobs, ok in rows]
     slowest = max((o.seconds for o in outcomes if o.job.generation_id not in stuck), default=0)
+    table.append(f"left unconfirmed: {len(settled)} times; then paid anew on request "
+                 f"(nothing accepted): {sum(not u.candidates for _, u, _ in settled)}, "
+                 f"adopted a listed candidate: {sum(bool(u.candidates) for _, u, _ in settled)}")
     table.append(f"duplicate enqueues: {len(twice)}; ids missing from the ledger: {len(lost)}; "
                  f"slowest job not stuck: {slowest:.1f} s (deadline {DEADLINE:g} s); "
                  f"event stream opened {streams[0]} times in {streams[1]} attempts")

@@ -20,9 +20,15 @@ import pytest
 import traitlets
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from media import small_mp4
 
 from seedance_widgets import Studio
-from seedance_widgets.contract import InvalidRequestError, SeedanceError, VideoRequest
+from seedance_widgets.contract import (
+    EnqueueUnconfirmed,
+    InvalidRequestError,
+    SeedanceError,
+    VideoRequest,
+)
 from seedance_widgets.contract.request import validate_params
 from seedance_widgets.contract.schema import bundled_model
 from seedance_widgets.export import FLAVOURS, to_code
@@ -315,7 +321,6 @@ def test_no_generation_id_escapes_the_output_folder(tmp_path_factory, generation
 SMALL = {"resolution": "480p", "duration": 4, "aspect_ratio": "1:1"}
 QUICK = RetryPolicy(attempts=3, timeout=10, wait_initial=0.01, wait_max=0.05, wait_jitter=0.01)
 FAST = FollowPolicy(queued_first=0.05, queued_max=0.1, processing=0.2, stream_down=0.1)
-MP4 = b"\x00\x00\x00\x18ftypmp42" + b"\x00" * 200
 
 
 def hostile_server(record: Callable[[str], Any], enqueued_id: Any = "gen-1",
@@ -334,7 +339,7 @@ def hostile_server(record: Callable[[str], Any], enqueued_id: Any = "gen-1",
             raw = request.url.raw_path.decode().rsplit("/", 1)[1]
             return httpx.Response(200, json=record(raw))
         if path.startswith("/api/files/"):
-            return httpx.Response(200, content=MP4)
+            return httpx.Response(200, content=small_mp4())
         return httpx.Response(404, json={"error": {"message": "nope"}})
 
     return httpx.MockTransport(handler)
@@ -372,7 +377,7 @@ async def test_a_hostile_generation_id_stays_in_the_output_folder(tmp_path, gene
     _job, result = await _run_one(transport, tmp_path)
     assert isinstance(result, Path), result
     assert result.resolve().parent == (tmp_path / "out" / "videos").resolve()
-    assert result.read_bytes() == MP4
+    assert result.read_bytes() == small_mp4()
     _only_inside(tmp_path)
 
 
@@ -387,8 +392,6 @@ async def test_a_hostile_generation_id_stays_in_the_output_folder(tmp_path, gene
     ("gen-1", lambda raw: ["not", "a", "record"], "expected a generation record"),
     ("gen-1", lambda raw: _done("gen-1", result_url=None), "succeeded without a URL"),
     ("gen-1", lambda raw: _done("gen-1", result_url="file:///etc/passwd"), "scheme 'file'"),
-    (17, lambda raw: _done("17"), "generation_id"),
-    (None, lambda raw: _done("x"), "generation_id"),
 ])
 async def test_an_unexpected_answer_is_an_error_not_a_hang(tmp_path, enqueued_id, record,
                                                            expect):
@@ -396,6 +399,24 @@ async def test_an_unexpected_answer_is_an_error_not_a_hang(tmp_path, enqueued_id
     assert isinstance(result, SeedanceError), result
     assert expect in str(result), str(result)
     assert job.done and job.status == "error" and expect in job.error
+    _only_inside(tmp_path)
+
+
+@pytest.mark.parametrize("enqueued_id", [17, None, ""])
+async def test_an_enqueue_answer_without_a_usable_id_is_never_sent_again(tmp_path, enqueued_id):
+    """The server may have taken the job: the client reconciles (here the listing fails)
+    and leaves the job unconfirmed rather than paying again."""
+    posts = []
+    inner = hostile_server(lambda raw: _done("x"), enqueued_id=enqueued_id)
+
+    def counting(request: httpx.Request) -> httpx.Response:
+        posts.append(request.method == "POST")
+        return inner.handle_request(request)
+
+    job, result = await _run_one(httpx.MockTransport(counting), tmp_path)
+    assert isinstance(result, EnqueueUnconfirmed), result
+    assert "usable `generation_id`" in str(result) and sum(posts) == 1
+    assert job.status == "unconfirmed" and job.intent_id in job.error
     _only_inside(tmp_path)
 
 

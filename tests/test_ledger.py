@@ -16,7 +16,8 @@ from jupyter_client.manager import start_new_kernel
 from seedance_widgets.contract import VideoRequest
 from seedance_widgets.jobs.controller import Controller
 from seedance_widgets.jobs.follower import FollowPolicy
-from seedance_widgets.jobs.ledger import Ledger, cache_key
+from seedance_widgets.jobs.holders import Holder
+from seedance_widgets.jobs.ledger import Ledger, cache_key, request_key
 from seedance_widgets.transport.client import AsyncOxenClient
 
 FAST = FollowPolicy(queued_first=0.1, queued_max=0.3, processing=5.0, stream_down=0.3)
@@ -32,11 +33,21 @@ async def controller(simulator, api_key, tmp_path):
         await made.aclose()
 
 
+def paid(ledger: Ledger, key: str, generation_id: str, holder: Holder | None = None,
+         prompt: str = "p") -> None:
+    """Record `generation_id` as the answer to a new intent for `key`."""
+    claim = ledger.claim(key=key, request=request_key(key, "n"), namespace="n", model="m",
+                         params={"prompt": prompt}, take=1, holder=holder or Holder.new())
+    ledger.sending(claim.intent)
+    ledger.confirm(claim.intent, [generation_id], "answer")
+    ledger.status(key, generation_id, "failed")  # so the next claim of `key` is fresh
+
+
 def _write_entries(folder: str, worker: int, count: int) -> None:
     ledger = Ledger(folder)
+    holder = Holder.new()
     for i in range(count):
-        ledger.submitted(f"key-{worker}", f"gen-{worker}-{i}", namespace="n", model="m",
-                         params={"prompt": "p"}, take=1)
+        paid(ledger, f"key-{worker}", f"gen-{worker}-{i}", holder)
 
 
 def test_two_processes_write_at_once_and_nothing_is_lost(tmp_path):
@@ -52,19 +63,21 @@ def test_two_processes_write_at_once_and_nothing_is_lost(tmp_path):
     assert ids == {f"gen-{w}-{i}" for w in range(2) for i in range(150)}
 
 
-def test_a_damaged_video_is_not_a_cache_hit(tmp_path):
+def test_a_damaged_video_is_not_intact(tmp_path):
     ledger = Ledger(tmp_path)
     video = tmp_path / "v.mp4"
     video.write_bytes(b"0" * 1000)
     key = cache_key("{}", 1, "n")
-    ledger.submitted(key, "g1", namespace="n", model="m", params={}, take=1)
+    paid(ledger, key, "g1")
     ledger.status(key, "g1", "succeeded")
     ledger.video(key, "g1", video)
-    assert ledger.cached_video(key).generation_id == "g1"
+    assert ledger.record("g1").video_intact()
+    os.utime(video, ns=(0, 0))  # same size, another time: the checksum decides
+    assert ledger.record("g1").video_intact()
     video.write_bytes(b"1" * 1000)
-    assert ledger.cached_video(key) is None
+    assert not ledger.record("g1").video_intact()
     video.unlink()
-    assert ledger.cached_video(key) is None
+    assert not ledger.record("g1").video_intact()
     assert [r.generation_id for r in ledger.unfinished()] == []
 
 
@@ -219,13 +232,15 @@ def test_ls_shows_an_enqueue_interrupted_before_its_id_was_known(tmp_path):
     import subprocess
 
     ledger = Ledger(tmp_path / ".seedance")
-    ledger.intent("k1", {"model": "m", "take": 1, "params": {"prompt": "lost in transit"}})
-    ledger.intent("k2", {"model": "m", "take": 1, "params": {"prompt": "made it"}})
-    ledger.submitted("k2", "g2", namespace="n", model="m", params={"prompt": "made it"},
-                     take=1)
+    gone = Holder(Holder.new().host, pid=2**22 + 7, started="1", token="gone")  # no such process
+    lost = ledger.claim(key="k1", request=request_key("k1", "n"), namespace="n", model="m",
+                        params={"prompt": "lost in transit"}, take=1, holder=gone).intent
+    ledger.sending(lost)
+    paid(ledger, "k2", "g2", prompt="made it")
     listed = subprocess.run([sys.executable, "-m", "seedance_widgets.cli.main", "ls"],
                             cwd=tmp_path, capture_output=True, text=True, timeout=60,
                             check=True)
     assert "g2" in listed.stdout and "'made it'" in listed.stdout
     (unconfirmed,) = [line for line in listed.stdout.splitlines() if "no id" in line]
-    assert "'lost in transit'" in unconfirmed
+    assert "'lost in transit'" in unconfirmed and lost.intent_id in unconfirmed
+    assert f"seedance adopt {lost.intent_id}" in unconfirmed

@@ -1,34 +1,47 @@
-"""`seedance`: generate a video from the terminal, or run the simulator."""
+"""`seedance`: generate a video from the terminal, list and settle the ledger, or run the
+simulator.
+
+Every failure ends in one clear line on stderr (what, which file or flag, what next) and an
+exit code; server-written text is escaped before the terminal shows it.
+"""
 
 from __future__ import annotations
 
 import argparse
 import sys
+import tempfile
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..contract.errors import (
+    EnqueueUnconfirmed,
     GenerationCancelled,
     GenerationFailed,
     InvalidRequestError,
+    LedgerError,
     SeedanceError,
+    safe_text,
 )
 from ..contract.request import VideoRequest
 from ..contract.schema import DEFAULT_MODEL, ModelSpec, bundled_model
-from ..jobs.ledger import Ledger
+from ..jobs.ledger import Intent, Ledger
 from .status_line import StatusLine
 
 if TYPE_CHECKING:
     from ..jobs.blocking import OxenClient
+    from ..jobs.job import Job
 
-__all__ = ["EXIT_API_ERROR", "EXIT_BAD_INPUT", "EXIT_CANCELLED", "EXIT_FAILED", "main"]
+__all__ = ["EXIT_API_ERROR", "EXIT_BAD_INPUT", "EXIT_CANCELLED", "EXIT_FAILED",
+           "EXIT_LEDGER", "EXIT_UNCONFIRMED", "main"]
 
 EXIT_BAD_INPUT = 2
 EXIT_API_ERROR = 3
 EXIT_FAILED = 4
 EXIT_CANCELLED = 5
+EXIT_UNCONFIRMED = 6
+EXIT_LEDGER = 7
 EXIT_INTERRUPTED = 130
 
 
@@ -57,19 +70,30 @@ def build_parser() -> argparse.ArgumentParser:
                      help="use the blocking /ai/videos/generate endpoint instead of the queue")
     gen.add_argument("--simulate", action="store_true",
                      help="use the built-in simulator even if OXEN_API_KEY is set")
-    gen.add_argument("--take", type=int, default=1,
-                     help="take number: the same request and take is served from the ledger "
-                          "without a new generation; a new take makes a new video")
-    for sub in (gen,):
-        _ledger_option(sub)
+    gen.add_argument("--take", type=_whole_number, default=1,
+                     help="take number (from 1): the same request and take is served from the "
+                          "ledger without a new generation; a new take makes a new video")
+    gen.add_argument("--resubmit", action="store_true",
+                     help="pay for a new generation even though an earlier submission of this "
+                          "request and take may have been accepted (see `seedance ls`)")
+    _ledger_option(gen)
 
-    listing = commands.add_parser("ls", help="list the generations in the ledger")
+    listing = commands.add_parser("ls", help="list the generations and unsettled intents in "
+                                             "the ledger")
     _ledger_option(listing)
 
-    resume = commands.add_parser("resume", help="follow unfinished jobs from the ledger to "
-                                                "the end (e.g. after a crash or restart)")
+    resume = commands.add_parser("resume", help="reconcile unsettled intents and follow "
+                                                "unfinished jobs to the end (after a crash or "
+                                                "restart)")
     _ledger_option(resume)
     resume.add_argument("--simulate", action="store_true", help=argparse.SUPPRESS)
+
+    adopt = commands.add_parser("adopt", help="settle an unconfirmed intent with a generation "
+                                              "id (one of its candidates), then download it")
+    adopt.add_argument("intent", help="the intent id, as `seedance ls` shows it (i-...)")
+    adopt.add_argument("generation_id", help="the generation to record for it")
+    _ledger_option(adopt)
+    adopt.add_argument("--simulate", action="store_true", help=argparse.SUPPRESS)
 
     sim = commands.add_parser("simulate", help="run the Oxen-compatible simulator",
                               add_help=False)
@@ -86,13 +110,24 @@ def main(argv: Sequence[str] | None = None) -> int:
         from ..simulator.__main__ import main as simulate
 
         return simulate(args.args)
-    if args.command == "cancel":
-        return _with_client(args, lambda client: client.cancel(args.generation_id) or 0)
-    if args.command == "ls":
-        return _list(Ledger(args.ledger))
-    if args.command == "resume":
-        return _with_client(args, _resume)
-    return _generate(args)
+    try:
+        if args.command == "cancel":
+            return _with_client(args, lambda client: client.cancel(args.generation_id) or 0)
+        if args.command == "ls":
+            return _list(Ledger(args.ledger))
+        if args.command == "resume":
+            return _with_client(args, _resume)
+        if args.command == "adopt":
+            return _with_client(args, lambda client: _adopt(client, args))
+        return _generate(args)
+    except LedgerError as exc:
+        _say(f"ledger error: {exc}")
+        return EXIT_LEDGER
+
+
+def _say(message: str) -> None:
+    """One line for the person at the terminal (control characters escaped)."""
+    print(f"seedance: {safe_text(message, 4000)}", file=sys.stderr)
 
 
 def _ledger_option(parser: argparse.ArgumentParser) -> None:
@@ -102,29 +137,60 @@ def _ledger_option(parser: argparse.ArgumentParser) -> None:
 
 def _list(ledger: Ledger) -> int:
     records = ledger.records()
-    if not records:
+    intents = [i for i in ledger.intents()
+               if i.unresolved or i.in_flight or i.phase == "abandoned"]
+    if not records and not intents:
         print(f"no generations in {ledger.folder}")
     for record in records:
-        when = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(record.submitted_at))
         params = " ".join(f"{k}={v}" for k, v in record.params.items() if k != "prompt")
-        print(f"{when}  {record.generation_id}  {record.status:<10}  take {record.take}  "
-              f"{record.params.get('prompt', '')!r}  {params}  {record.video_path or ''}")
-    for intent in ledger.pending_intents(since=0):
-        when = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(intent["at"]))
-        prompt = intent.get("params", {}).get("prompt", "")
-        print(f"{when}  (no id: interrupted while enqueueing; check `GET /ai/queue`)  "
-              f"take {intent.get('take')}  {prompt!r}")
+        print(safe_text(
+            f"{_when(record.submitted_at)}  {record.generation_id}  {record.status:<10}  "
+            f"take {record.take}  {record.params.get('prompt', '')!r}  {params}  "
+            f"{record.video_path or ''}", 4000))
+    for intent in intents:
+        print(safe_text(_intent_line(intent), 4000))
     return 0
+
+
+def _when(at: float) -> str:
+    return time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(at))
+
+
+def _intent_line(intent: Intent) -> str:
+    prompt = intent.params.get("prompt", "")
+    if intent.phase == "abandoned":
+        state = "abandoned (paid anew on request; adopt a candidate if one appears)"
+    elif intent.in_flight:
+        state = f"submitting (pid {intent.holder.get('pid')} is waiting for its answer)"
+    else:
+        state = "unconfirmed (no id: the answer was lost; `seedance resume` reconciles)"
+    candidates = ", ".join(intent.candidates) or "none listed yet"
+    return (f"{_when(intent.at)}  {intent.intent_id}  {state}  take {intent.take}  "
+            f"{prompt!r}  candidates: {candidates}  "
+            f"(`seedance adopt {intent.intent_id} ID`, or generate again with --resubmit)")
 
 
 def _resume(client: OxenClient) -> int:
     with StatusLine(sys.stderr) as line:
         jobs = client.resume(on_change=line.update)
     for job in jobs:
-        print(f"{job.generation_id}  {job.status}  {job.video_path or job.error or ''}")
-    if not jobs:
+        print(safe_text(f"{job.generation_id or job.intent_id}  {job.status}  "
+                        f"{job.video_path or job.error or ''}", 4000))
+    unsettled = client.unresolved()
+    for intent in unsettled:
+        _say(_intent_line(intent))
+    if not jobs and not unsettled:
         print("nothing to resume")
+    if unsettled:
+        return EXIT_UNCONFIRMED
     return 0 if all(j.status == "succeeded" for j in jobs) else EXIT_FAILED
+
+
+def _adopt(client: OxenClient, args: argparse.Namespace) -> int:
+    with StatusLine(sys.stderr) as line:
+        path = client.adopt(args.intent, args.generation_id, on_change=line.update)
+    print(path)
+    return 0
 
 
 def _duration(text: str) -> int | str:
@@ -136,12 +202,44 @@ def _duration(text: str) -> int | str:
         return text  # refused with the allowed values by the request model
 
 
+def _whole_number(text: str) -> int | str:
+    try:
+        return int(text)
+    except ValueError:
+        return text  # refused in `_check_flags`, naming the flag
+
+
+def _check_flags(args: argparse.Namespace) -> None:
+    """The flags no request model checks, before anything is sent or paid for."""
+    take = args.take
+    if isinstance(take, bool) or not isinstance(take, int) or take < 1:
+        raise InvalidRequestError("--take", take, "a whole number from 1")
+    if args.out is not None:
+        _check_writable(args.out)
+
+
+def _check_writable(out: Path) -> None:
+    if out.is_dir():
+        raise InvalidRequestError("--out", str(out), "a file path such as clip.mp4",
+                                  reason="is a directory")
+    folder = out.parent
+    while not folder.exists() and folder != folder.parent:
+        folder = folder.parent
+    try:
+        with tempfile.NamedTemporaryFile(dir=folder, prefix=".seedance-probe-"):
+            pass
+    except OSError as exc:
+        raise InvalidRequestError("--out", str(out), "a path in a folder you can write to",
+                                  reason=f"cannot be written ({exc.strerror or exc})") from None
+
+
 def _generate(args: argparse.Namespace) -> int:
     try:
+        _check_flags(args)
         # The default model's schema is bundled: bad input is refused before any request.
         request = _build_request(args, bundled_model(args.model))
     except InvalidRequestError as exc:
-        print(f"seedance: invalid input: {exc}", file=sys.stderr)
+        _say(f"invalid input: {exc}")
         return EXIT_BAD_INPUT
 
     def run(client: OxenClient) -> int:
@@ -167,45 +265,72 @@ def _with_client(args: argparse.Namespace, action: Callable[[OxenClient], int]) 
 
     backend = resolve_backend(simulate=True if getattr(args, "simulate", False) else None)
     if backend.simulated:
-        print("seedance: no OXEN_API_KEY or OXEN_BASE_URL set: using the built-in simulator. "
-              "The video will be SIMULATED, not generated by Seedance.", file=sys.stderr)
+        _say("no OXEN_API_KEY or OXEN_BASE_URL set: using the built-in simulator. "
+             "The video will be SIMULATED, not generated by Seedance.")
     folder: Path = getattr(args, "ledger", Path(".seedance"))
     client = OxenClient(api_key=backend.api_key, base_url=backend.base_url,
                         output_dir=folder / "videos", ledger=Ledger(folder),
                         namespace="simulator" if backend.simulated else None)
+    code = EXIT_INTERRUPTED
+    try:
+        code = _outcome(action, client)
+    except KeyboardInterrupt:
+        _say("interrupted; generations already accepted go on on the server "
+             "(`seedance cancel ID` stops one)")
+    finally:
+        for interrupted in client.close():
+            _say(str(interrupted))
+    return code
+
+
+def _outcome(action: Callable[[OxenClient], int], client: OxenClient) -> int:
+    """Run `action`; every way it can fail becomes one line and an exit code."""
     try:
         return action(client)
-    except KeyboardInterrupt:
-        print("\nseedance: interrupted; the generation continues on the server "
-              "(`seedance cancel ID` stops it).", file=sys.stderr)
-        return EXIT_INTERRUPTED
+    except EnqueueUnconfirmed as exc:
+        intent = exc.intent_id or "(see `seedance ls`)"
+        _say(f"{exc}.\n  intent {intent}; candidates: "
+             f"{', '.join(exc.candidates or ()) or 'none listed'}\n"
+             f"  adopt one:   seedance adopt {intent} GENERATION_ID\n"
+             "  or pay anew: run the same `seedance generate` with --resubmit")
+        return EXIT_UNCONFIRMED
     except GenerationFailed as exc:
-        print(f"seedance: {exc}", file=sys.stderr)
+        _say(str(exc))
         return EXIT_FAILED
     except GenerationCancelled as exc:
-        print(f"seedance: {exc}", file=sys.stderr)
+        _say(str(exc))
         return EXIT_CANCELLED
     except InvalidRequestError as exc:
-        print(f"seedance: invalid input: {exc}", file=sys.stderr)
+        _say(f"invalid input: {exc}")
         return EXIT_BAD_INPUT
+    except LedgerError as exc:
+        _say(f"ledger error: {exc}")
+        return EXIT_LEDGER
     except SeedanceError as exc:
-        print(f"seedance: API error: {exc}", file=sys.stderr)
+        _say(f"API error: {exc}")
         return EXIT_API_ERROR
-    finally:
-        client.close()
 
 
 def _run(client: OxenClient, request: VideoRequest, args: argparse.Namespace) -> int:
     if args.sync:
-        print("seedance: waiting for the blocking endpoint...", file=sys.stderr)
+        _say("waiting for the blocking endpoint...")
         (video,) = client.generate(request)[:1]
         if not video.url:
             raise SeedanceError("the service returned no video URL")
         path = client.download(video.url, args.out or Path(f"seedance-{int(time.time())}.mp4"))
     else:
+        notices: list[str] = []
+
+        def watch(job: Job) -> None:
+            line.update(job)
+            if job.notice and job.notice not in notices:
+                notices.append(job.notice)
+
         with StatusLine(sys.stderr) as line:
             path = client.generate_video(request, take=args.take, dest=args.out,
-                                         on_change=line.update)
+                                         on_change=watch, resubmit=args.resubmit)
+        for notice in notices:
+            _say(notice)
     print(path)
     return 0
 

@@ -6,6 +6,7 @@ import threading
 import time
 from typing import TextIO
 
+from ..contract.errors import safe_text
 from ..jobs.job import Job
 
 __all__ = ["StatusLine"]
@@ -45,7 +46,9 @@ class StatusLine:
             state = f"cached (take {job.take}; --take {job.take + 1} for a new video)"
         elif job.status == "succeeded" and job.video_path is None:
             state = "succeeded, downloading"
-        self._text = f"{state:<24} {job.generation_id or ''}".rstrip()
+        elif job.cancel_requested and job.generation_id is None:
+            state = "cancelling (once the id arrives)"
+        self._text = safe_text(f"{state:<24} {job.generation_id or ''}".rstrip(), 200)
         if self._live:
             self._draw()
         elif self._text != self._last_printed:

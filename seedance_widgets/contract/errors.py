@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -13,6 +14,7 @@ __all__ = [
     "GenerationCancelled",
     "GenerationFailed",
     "InvalidRequestError",
+    "LedgerError",
     "MalformedResponseError",
     "NetworkError",
     "NotFoundError",
@@ -21,6 +23,7 @@ __all__ = [
     "SeedanceError",
     "ServerError",
     "api_error_from_response",
+    "safe_text",
 ]
 
 KEY_HELP = (
@@ -129,16 +132,63 @@ def _reason(error: BaseException) -> str:
 
 
 class EnqueueUnconfirmed(SeedanceError):
-    """`POST /ai/queue` failed in a way that may hide an accepted job, and the queue could not
-    be listed to find out. The request was not sent again (that could pay twice)."""
+    """`POST /ai/queue` ended without a usable answer after the server may have accepted it.
 
-    def __init__(self, error: BaseException, attempts: int):
-        self.attempts = attempts
-        super().__init__(
-            f"the service may have accepted this request ({type(error).__name__}: "
-            f"{_reason(error)}), but listing the queue to confirm failed {attempts} "
-            "times; it was not sent again, to avoid paying twice. Check the queue "
-            "(`client.list()`) before submitting it again")
+    Nothing was sent again (the queue has no idempotency key: that could pay twice).
+    `cause` says why the outcome is unknown; `generation_ids` are ids the broken answer still
+    carried; `candidates` are unclaimed generations the service lists that could be this
+    request (None when none are known: not searched, or the listing failed); `rivals` counts
+    other takes of the same request whose answers were lost in the same window (a candidate
+    could be theirs); `sent_at` is when the request was first sent (unix seconds);
+    `intent_id` names the ledger's intent, when there is one, for `seedance adopt`.
+    """
+
+    def __init__(self, error: BaseException | str, *, sent_at: float,
+                 generation_ids: tuple[str, ...] = (),
+                 candidates: tuple[str, ...] | None = None, rivals: int = 0,
+                 intent_id: str | None = None):
+        self.sent_at = sent_at
+        self.intent_id = intent_id
+        self.generation_ids = tuple(generation_ids)
+        self.candidates = None if candidates is None else tuple(candidates)
+        self.rivals = rivals
+        self.cause = (error if isinstance(error, str)
+                      else f"{type(error).__name__}: {_reason(error)}")
+        if self.candidates is None:
+            found = "no candidate is known"
+        elif not self.candidates:
+            found = "the service lists no generation that could be it"
+        else:
+            found = (f"the service lists {len(self.candidates)} that could be it: "
+                     + ", ".join(self.candidates))
+        if rivals:
+            found += (f", but {rivals} other take(s) of this request lost their answers in the "
+                      "same window, so it could be theirs")
+        super().__init__(f"the service may have accepted this request ({self.cause}); "
+                         f"{found}. It was not sent again, to avoid paying twice")
+
+
+class LedgerError(SeedanceError):
+    """The ledger file cannot be read or written; `path` names it. Nothing was paid for
+    because of it: an enqueue is refused when its intent cannot be recorded."""
+
+    def __init__(self, path: object, action: str, error: BaseException):
+        self.path = path
+        reason = _reason(error)
+        super().__init__(f"the ledger {path} could not be {action} ({reason}): "
+                         f"{_ledger_hint(reason)}")
+
+
+def _ledger_hint(reason: str) -> str:
+    text = reason.lower()
+    if "full" in text:
+        return "free some disk space, then run `seedance resume`"
+    if "readonly" in text or "read-only" in text or "permission" in text:
+        return "make it writable, or choose another folder (--ledger / Studio(ledger=...))"
+    if "not a database" in text or "malformed" in text or "corrupt" in text:
+        return ("it is damaged: move it aside and run again (a new ledger starts empty), "
+                "or choose another folder (--ledger / Studio(ledger=...))")
+    return "check the file and its folder, or choose another folder (--ledger)"
 
 
 class GenerationFailed(SeedanceError):
@@ -160,6 +210,16 @@ class GenerationCancelled(SeedanceError):
 
 class DownloadError(SeedanceError):
     """A result could not be downloaded completely."""
+
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+def safe_text(text: str, limit: int = 500) -> str:
+    """Server-supplied text made safe to show: control characters escaped (no terminal
+    escape sequences get through) and the whole shortened to `limit` characters."""
+    escaped = _CONTROL.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), text)
+    return escaped if len(escaped) <= limit else escaped[: limit - 1] + "…"
 
 
 def _short_repr(value: Any, limit: int = 80) -> str:
@@ -214,4 +274,4 @@ def api_error_from_response(
 
 
 def _text(value: Any) -> str | None:
-    return value if isinstance(value, str) and value else None
+    return safe_text(value, 300) if isinstance(value, str) and value else None

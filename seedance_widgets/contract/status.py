@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from .errors import ProtocolError
+from .errors import ProtocolError, safe_text
 
 __all__ = ["COMPLETION_EVENT", "CompletionEvent", "Generation", "Status"]
 
@@ -38,6 +38,11 @@ class Status(StrEnum):
 _RECORD_FIELDS = {
     "generation_id", "model_name", "prompt", "media_type", "status", "result_url",
     "error_message", "enqueued_at", "started_at", "completed_at",
+}
+# Fields of a `GET /ai/generations` row that are about the generation, not its request.
+_ROW_FIELDS = _RECORD_FIELDS | {
+    "cost", "target_namespace", "target_repo", "target_directory", "user_id", "username",
+    "user_image",
 }
 
 
@@ -74,12 +79,32 @@ class Generation:
             prompt=_opt_str(record.get("prompt")),
             media_type=_opt_str(record.get("media_type")),
             result_url=_opt_str(record.get("result_url")),
-            error_message=_opt_str(record.get("error_message")),
+            error_message=_server_text(record.get("error_message")),
             enqueued_at=_opt_num(record.get("enqueued_at")),
             started_at=_opt_num(record.get("started_at")),
             completed_at=_opt_num(record.get("completed_at")),
             params={k: v for k, v in record.items() if k not in _RECORD_FIELDS},
         )
+
+
+    @classmethod
+    def from_row(cls, row: Any) -> Generation:
+        """Parse a `GET /ai/generations` row. Rows are published without a `status`; when it
+        is absent it is read from the row's times and result (see docs/inferred.md)."""
+        if not isinstance(row, dict):
+            raise ProtocolError(f"expected a generation row, got {type(row).__name__}")
+        if "status" not in row:
+            row = {**row, "status": _status_of_row(row)}
+        return cls.from_record({k: v for k, v in row.items()
+                                if k not in _ROW_FIELDS or k in _RECORD_FIELDS})
+
+
+def _status_of_row(row: dict[str, Any]) -> str:
+    if row.get("completed_at") is not None:
+        if row.get("result_url"):
+            return Status.SUCCEEDED
+        return Status.FAILED if row.get("error_message") else Status.CANCELLED
+    return Status.PROCESSING if row.get("started_at") is not None else Status.QUEUED
 
 
 @dataclass(frozen=True)
@@ -106,12 +131,17 @@ class CompletionEvent:
             media_type=_opt_str(data.get("media_type")),
             model=_opt_str(data.get("model")),
             url=_opt_str(data.get("url")),
-            error=_opt_str(data.get("error")),
+            error=_server_text(data.get("error")),
         )
 
 
 def _opt_str(value: Any) -> str | None:
     return value if isinstance(value, str) else None
+
+
+def _server_text(value: Any) -> str | None:
+    """A server-written message, escaped and shortened before anything shows it."""
+    return safe_text(value, 2000) if isinstance(value, str) else None
 
 
 def _opt_num(value: Any) -> float | None:

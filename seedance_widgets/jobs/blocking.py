@@ -18,10 +18,11 @@ from ..contract.request import VideoRequest
 from ..contract.schema import ModelSpec
 from ..contract.status import Generation, Status
 from ..transport.client import AsyncOxenClient, SyncVideo
-from .controller import Controller
+from ..transport.settings import ApiKey
+from .controller import Controller, Interrupted
 from .follower import FollowPolicy
 from .job import Job
-from .ledger import Ledger
+from .ledger import Intent, Ledger
 
 __all__ = ["LoopThread", "OxenClient"]
 
@@ -54,9 +55,10 @@ class LoopThread:
 class OxenClient:
     """Blocking twin of `AsyncOxenClient`, plus `generate_video` for whole jobs."""
 
-    def __init__(self, api_key: str | None = None, base_url: str | None = None, *,
+    def __init__(self, api_key: str | ApiKey | None = None, base_url: str | None = None, *,
                  output_dir: Path | str = "videos", policy: FollowPolicy | None = None,
                  ledger: Ledger | None = None, namespace: str | None = None):
+        api_key = ApiKey.wrap(api_key)
         self._loop = LoopThread()
         self._client = self._loop.run(_make_client(api_key, base_url))
         self._controller = Controller(self._client, output_dir=output_dir, policy=policy,
@@ -64,7 +66,8 @@ class OxenClient:
                                       namespace=namespace or self._client.settings.base_url)
 
     def __repr__(self) -> str:
-        return f"OxenClient(base_url={self._client.settings.base_url!r})"
+        settings = getattr(getattr(self, "_client", None), "settings", None)
+        return f"OxenClient(base_url={getattr(settings, 'base_url', None)!r})"
 
     def __enter__(self) -> OxenClient:
         return self
@@ -72,10 +75,14 @@ class OxenClient:
     def __exit__(self, *exc_info: object) -> None:
         self.close()
 
-    def close(self) -> None:
-        self._loop.run(self._controller.aclose())
+    def close(self) -> list[Interrupted]:
+        """Stop following jobs (they go on on the server); returns the jobs interrupted while
+        their request was being submitted (see `Interrupted`: `seedance resume` settles
+        them)."""
+        interrupted = self._loop.run(self._controller.aclose())
         self._loop.run(self._client.aclose())
         self._loop.close()
+        return interrupted
 
     @property
     def base_url(self) -> str:
@@ -105,13 +112,15 @@ class OxenClient:
     def generate_video(self, request: VideoRequest, *, take: int = 1,
                        dest: Path | str | None = None,
                        on_change: Callable[[Job], None] | None = None,
-                       timeout: float | None = None) -> Path:
+                       timeout: float | None = None, resubmit: bool = False) -> Path:
         """Queue `request`, follow it and download the video; returns its path.
 
         `on_change(job)` is called (from the private loop's thread) on every status change.
-        Raises `GenerationFailed` / `GenerationCancelled` / `APIError` as they happen.
+        Raises `GenerationFailed` / `GenerationCancelled` / `APIError` as they happen, and
+        `EnqueueUnconfirmed` when the answer was lost and no single generation can be told
+        to be it (then `adopt()` one, or call again with `resubmit=True` to pay anew).
         """
-        path = self._loop.run(self._run_job(request, take, on_change), timeout)
+        path = self._loop.run(self._run_job(request, take, on_change, resubmit), timeout)
         if dest is None:
             return path
         target = Path(dest)
@@ -120,16 +129,28 @@ class OxenClient:
         return target
 
     def resume(self, on_change: Callable[[Job], None] | None = None) -> list[Job]:
-        """Follow every unfinished job in the ledger to its end; returns them all."""
+        """Reconcile every unresolved intent and follow every unfinished job in the ledger
+        to its end; returns them all."""
         return self._loop.run(self._resume_all(on_change))
 
+    def adopt(self, intent_id: str, generation_id: str,
+              on_change: Callable[[Job], None] | None = None) -> Path:
+        """Settle an unconfirmed intent with `generation_id`, follow it and download it."""
+        return self._loop.run(self._adopt(intent_id, generation_id, on_change))
+
+    def unresolved(self) -> list[Intent]:
+        """Intents sent with no id known (to reconcile, adopt or resubmit)."""
+        return self._controller.ledger.unresolved(self._controller.namespace)
+
     async def _run_job(self, request: VideoRequest, take: int,
-                       on_change: Callable[[Job], None] | None) -> Path:
-        job = self._controller.submit(request, take=take)
-        if on_change is not None:
-            job.observe(on_change)
-            on_change(job)
-        return await job
+                       on_change: Callable[[Job], None] | None, resubmit: bool) -> Path:
+        return await _watched(self._controller.submit(request, take=take, resubmit=resubmit),
+                              on_change)
+
+    async def _adopt(self, intent_id: str, generation_id: str,
+                     on_change: Callable[[Job], None] | None) -> Path:
+        job = await self._controller.job_for_intent(intent_id)
+        return await _watched(self._controller.adopt(job, generation_id), on_change)
 
     async def _resume_all(self, on_change: Callable[[Job], None] | None) -> list[Job]:
         jobs = await self._controller.resume()
@@ -141,6 +162,13 @@ class OxenClient:
         return jobs
 
 
-async def _make_client(api_key: str | None, base_url: str | None) -> AsyncOxenClient:
+async def _watched(job: Job, on_change: Callable[[Job], None] | None) -> Path:
+    if on_change is not None:
+        job.observe(on_change)
+        on_change(job)
+    return await job
+
+
+async def _make_client(api_key: ApiKey | None, base_url: str | None) -> AsyncOxenClient:
     """Create the client on the private loop, so its connections belong to that loop."""
     return AsyncOxenClient(api_key=api_key, base_url=base_url)

@@ -1,8 +1,10 @@
 """The controller: runs jobs as tasks on the running loop, under a concurrency bound.
 
-With a ledger, every generation id is recorded before anything else happens to it, a request
+Submission is exactly-once (`submission.py`): an intent is in the ledger before anything is
+sent, and every generation id is recorded before anything else happens to it. A request
 already made (same model, parameters and take) returns its video from disk without a single
-request, and jobs left running by a previous kernel are resumed.
+request, a recorded video that went missing is fetched again from the same generation, and
+jobs and intents left unfinished by a previous kernel are resumed.
 """
 
 from __future__ import annotations
@@ -13,24 +15,50 @@ import hashlib
 import logging
 import re
 import statistics
-from collections.abc import Callable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..contract.errors import GenerationCancelled, GenerationFailed, ProtocolError, SeedanceError
+from ..contract.errors import (
+    EnqueueUnconfirmed,
+    GenerationCancelled,
+    GenerationFailed,
+    LedgerError,
+    ProtocolError,
+    SeedanceError,
+)
 from ..contract.request import VideoRequest
 from ..contract.status import Generation, Status
 from ..transport.client import AsyncOxenClient
 from ..transport.events import EventHub
 from .follower import FollowPolicy, follow
 from .job import ERROR, Job
-from .ledger import Ledger, LedgerRecord, cache_key
+from .ledger import PREPARED, Ledger, LedgerRecord, cache_key
+from .submission import Submitter
 
-__all__ = ["Controller"]
+__all__ = ["Controller", "Interrupted"]
 
 log = logging.getLogger(__name__)
 
 _SAFE_NAME = re.compile(r"[^A-Za-z0-9_.-]")
+# On close, how long an enqueue on the wire may take to bring its id home.
+CLOSE_GRACE = 5.0
+
+
+@dataclass(frozen=True)
+class Interrupted:
+    """A job stopped (close, Ctrl-C) while its request was being submitted."""
+
+    intent_id: str | None
+    generation_id: str | None
+    prompt: str
+
+    def __str__(self) -> str:
+        got = (f"its id {self.generation_id} is recorded" if self.generation_id
+               else "no id came back yet")
+        return (f"intent {self.intent_id} ({self.prompt[:40]!r}) was being submitted: {got}. "
+                "Run `seedance resume` (or create a new Studio) to reconcile and follow it")
 
 
 class Controller:
@@ -40,6 +68,7 @@ class Controller:
     the caller (a notebook cell, the CLI) never blocks. `namespace` keeps results of
     different backends apart in the cache (a simulated video is never served as a real one).
     `deadline` (seconds, off by default) cancels a job on the server when it passes.
+    Without a `ledger`, a temporary one lives as long as the controller.
     """
 
     def __init__(self, client: AsyncOxenClient, *, output_dir: Path | str = "videos",
@@ -49,9 +78,10 @@ class Controller:
         self.client = client
         self.output_dir = Path(output_dir)
         self.policy = policy or FollowPolicy()
-        self.ledger = ledger
+        self.ledger = ledger or Ledger.temporary()
         self.namespace = namespace
         self.deadline = deadline
+        self.submitter = Submitter(client, self.ledger, namespace)
         self.jobs: dict[str, Job] = {}
         self._hub: EventHub | None = None
         self._slots = asyncio.Semaphore(concurrency)
@@ -72,55 +102,99 @@ class Controller:
     def key(self, request: VideoRequest, take: int) -> str:
         return cache_key(request.canonical_json(), take, self.namespace)
 
-    def submit(self, request: VideoRequest, *, take: int = 1) -> Job:
+    def submit(self, request: VideoRequest, *, take: int = 1, resubmit: bool = False) -> Job:
         """Start (or find) the job for `request` and `take`, and return its handle at once.
 
         The same request and take already running here returns that job; one finished
         before (ledger + file on disk) returns at once with its video and no request.
+        `resubmit=True` is the user's explicit say-so to pay anew for a take whose earlier
+        submission is unconfirmed.
         """
         key = self.key(request, take)
         running = next((j for j in self.jobs.values()
                         if j.cache_key == key and j.status not in (ERROR, "failed", "cancelled")),
                        None)
-        if running is not None:
+        if running is not None and not (resubmit and running.done):
             return running
-        job = Job(request, take=take, cache_key=key)
-        cached = self.ledger.cached_video(key) if self.ledger else None
-        active = self._active_record(key) if cached is None else None
+        if running is not None:
+            del self.jobs[running.id]
+        job = Job(request, take=take, cache_key=key,
+                  job_id=running.id if running is not None else None)
+        cached = self._cached(key)
         if cached is not None:
             job.restore(cached.generation_id, cached.status, Path(cached.video_path or ""),
                         at=cached.history[-1][1])
+            job.intent_id = cached.intent_id
             return self._start(job, _done(job.video_path))
-        if active is not None:
-            job.generation_id = active.generation_id
-            return self._start(job, self._resume(job))
-        return self._start(job, self._run(job))
+        return self._start(job, self._run(
+            job, lambda: self.submitter.submit(job, resubmit=resubmit)))
 
     async def resume(self) -> list[Job]:
-        """Follow to the end every job the ledger says is still running (after a restart)."""
-        if self.ledger is None:
-            return []
-        known = {j.generation_id for j in self.jobs.values()}
-        resumed = []
+        """Reconcile every unresolved intent and follow every unfinished job the ledger
+        holds (after a restart or a crash). An intent whose holder stopped before sending it
+        is dropped: nothing was paid."""
+        keys: dict[str, tuple[str, dict[str, Any], int]] = {}
+        for intent in self.ledger.intents(self.namespace):
+            if intent.phase == PREPARED and not intent.holder_alive:
+                self.ledger.void(intent, "its holder stopped before sending it")
+            elif intent.unresolved:
+                keys[intent.cache_key] = (intent.model, intent.params, intent.take)
         for record in self.ledger.unfinished(self.namespace):
-            if record.generation_id in known:
+            keys.setdefault(record.cache_key, (record.model, record.params, record.take))
+        known = {j.cache_key for j in self.jobs.values()}
+        resumed = []
+        for key, (model, params, take) in keys.items():
+            if key in known:
                 continue
-            spec = await self.client.model_spec(record.model)
-            job = Job(VideoRequest(spec=spec, **record.params), take=record.take,
-                      cache_key=record.cache_key)
-            job.generation_id = record.generation_id
-            job.set_status(record.status, at=record.history[-1][1], notify=False)
-            resumed.append(self._start(job, self._resume(job)))
+            spec = await self.client.model_spec(model)
+            resumed.append(self.submit(VideoRequest(spec=spec, **params), take=take))
         return resumed
 
+    def adopt(self, job: Job, generation_id: str) -> Job:
+        """Settle an unconfirmed `job` with `generation_id` (one of its candidates, or an id
+        the user knows), then follow and download it."""
+        if job.status != "unconfirmed":
+            raise SeedanceError(f"job {job.id} is {job.status}, not unconfirmed: nothing to "
+                                "adopt")
+        job.set_status("submitting")
+        return self._start(job, self._run(job, lambda: self.submitter.adopt(job, generation_id)))
+
+    async def job_for_intent(self, intent_id: str) -> Job:
+        """The job of an intent (from `seedance ls`), created from the ledger if needed."""
+        found = next((j for j in self.jobs.values() if j.intent_id == intent_id), None)
+        if found is not None:
+            return found
+        intent = self.ledger.intent(intent_id)
+        if intent is None or intent.namespace != self.namespace:
+            raise SeedanceError(f"no intent {intent_id} in {self.ledger.path} for this backend")
+        spec = await self.client.model_spec(intent.model)
+        job = Job(VideoRequest(spec=spec, **intent.params), take=intent.take,
+                  cache_key=intent.cache_key)
+        job.intent_id = intent.intent_id
+        job.candidates = intent.candidates
+        job.set_status("unconfirmed", notify=False)
+        self._register(job)
+        return job
+
     async def cancel(self, job: Job) -> None:
-        """Ask the server to cancel; the job ends `cancelled` unless it had already finished."""
+        """Ask the server to cancel; the job ends `cancelled` unless it had already finished.
+
+        Before the id is known the cancel is remembered (in the ledger too): nothing is sent
+        if it was not yet, and once the id arrives it is cancelled at once.
+        """
         if job.done:
             return
         if job.generation_id is None:
-            job.cancel_task()
-            job.error = "cancelled before it was submitted"
-            job.set_status(Status.CANCELLED)
+            job.cancel_requested = True
+            intent = self.ledger.intent(job.intent_id) if job.intent_id else None
+            if intent is not None:
+                self.ledger.cancel_requested(intent)
+            if not job.sending:  # nothing on the wire: stopping the task loses nothing
+                job.cancel_task()
+                job.error = "cancelled before it was submitted"
+                job.set_status(Status.CANCELLED)
+                return
+            job.notify()  # "cancelling…": done once the id arrives
             return
         await self.client.cancel(job.generation_id)
         record = await self.client.get(job.generation_id)
@@ -129,11 +203,22 @@ class Controller:
             job.cancel_task()
             job.set_status(Status.CANCELLED)
 
-    async def aclose(self) -> None:
+    async def aclose(self, grace: float = CLOSE_GRACE) -> list[Interrupted]:
+        """Stop following jobs (they go on on the server). Enqueues on the wire get `grace`
+        seconds to bring their ids home first; those interrupted are returned."""
+        in_window = [(self.jobs[i], s) for i, s in self._submissions.items()
+                     if not s.done() and self.jobs[i].sending]
+        if in_window:
+            await asyncio.wait([s for _, s in in_window], timeout=grace)
+        for submission in self._submissions.values():
+            submission.cancel()
         for job in self.jobs.values():
             job.cancel_task()
+        self.submitter.holder.release()
         if self._hub is not None:
             await self._hub.aclose()
+        return [Interrupted(job.intent_id, job.generation_id, job.request.prompt or "")
+                for job, _ in in_window]
 
     def video_path(self, generation_id: str) -> Path:
         """Where a generation's video is saved; the id never escapes `output_dir`.
@@ -151,31 +236,32 @@ class Controller:
     def next_take(self, request: VideoRequest) -> int:
         """One more than the highest take of `request` seen here or in the ledger."""
         takes = [j.take for j in self.jobs.values() if j.request == request]
-        if self.ledger is not None:
-            wanted = dict(request.params)
-            takes += [r.take for r in self.ledger.records()
-                      if r.model == request.model and r.params == wanted
-                      and r.namespace == self.namespace]
+        wanted = dict(request.params)
+        takes += [i.take for i in self.ledger.intents(self.namespace)
+                  if i.model == request.model and i.params == wanted]
         return max(takes, default=0) + 1
 
     def eta_seconds(self, request: VideoRequest) -> float | None:
         """Median past processing time for this model and resolution, from the ledger."""
-        if self.ledger is None:
-            return None
         past = self.ledger.durations(request.model, request.params.get("resolution"))
         return statistics.median(past) if past else None
 
     # -- a job's life ---------------------------------------------------------------------
 
+    def _register(self, job: Job) -> None:
+        """Make `job` one of this controller's (observed once, whatever its restarts)."""
+        if self.jobs.get(job.id) is not job:
+            self.jobs[job.id] = job
+            for callback in self._observers:
+                job.observe(callback)
+
     def _start(self, job: Job, work: Coroutine[Any, Any, Path]) -> Job:
-        self.jobs[job.id] = job
-        for callback in self._observers:
-            job.observe(callback)
+        self._register(job)
         job.eta_seconds = self.eta_seconds(job.request)
         task = asyncio.get_running_loop().create_task(self._guard(job, work),
                                                       name=f"job-{job.id}")
         # The outcome lives in the job's status; don't let asyncio report it as unretrieved.
-        task.add_done_callback(lambda t: t.cancelled() or t.exception())
+        task.add_done_callback(_retrieve)
         job.attach(task)
         job.notify()
         return job
@@ -188,51 +274,45 @@ class Controller:
             if job.status == Status.CANCELLED:
                 raise GenerationCancelled(job.generation_id or job.id) from None
             raise
-        except (GenerationFailed, GenerationCancelled):
+        except (GenerationFailed, GenerationCancelled, EnqueueUnconfirmed):
+            if job.status not in ("failed", "cancelled", "unconfirmed"):
+                job.set_status(Status.CANCELLED)
             raise
         except Exception as exc:
             job.error = str(exc) or type(exc).__name__
             job.set_status(ERROR)
             raise
 
-    async def _run(self, job: Job) -> Path:
+    async def _run(self, job: Job, first: Callable[[], Awaitable[Generation]]) -> Path:
+        """`first()` (a submission or an adoption) gives the generation; follow it to a
+        video, within the whole-job deadline (counted once the job holds a slot)."""
         async with self._slots:
-            return await self._within_deadline(job, self._submit_and_follow(job))
+            return await self._within_deadline(job, self._to_video(job, first))
 
-    async def _resume(self, job: Job) -> Path:
-        assert job.generation_id is not None
-        async with self._slots:
-            return await self._within_deadline(job, self._follow_from_server(job))
-
-    async def _submit_and_follow(self, job: Job) -> Path:
+    async def _to_video(self, job: Job, first: Callable[[], Awaitable[Generation]]) -> Path:
         await self.hub.ready()
         # Shielded: a deadline must not cut an enqueue whose job the server may accept.
-        submission = asyncio.ensure_future(self._submit(job))
+        submission = asyncio.ensure_future(first())
+        submission.add_done_callback(_retrieve)
         self._submissions[job.id] = submission
-        first = await asyncio.shield(submission)
-        return await self._follow_and_fetch(job, first)
+        record = await asyncio.shield(submission)
+        record = await self._honour_cancel(job, record)
+        return await self._follow_and_fetch(job, record)
 
-    async def _follow_from_server(self, job: Job) -> Path:
-        assert job.generation_id is not None
-        await self.hub.ready()
-        return await self._follow_and_fetch(job, await self.client.get(job.generation_id))
-
-    async def _submit(self, job: Job) -> Generation:
-        """Enqueue, and record the id before anything else happens to it."""
-        if self.ledger is not None:
-            self.ledger.intent(job.cache_key, {"model": job.request.model, "take": job.take,
-                                               "params": dict(job.request.params)})
-        (first,) = await self.client.enqueue(job.request)
-        job.generation_id = first.generation_id
-        if self.ledger is not None:
-            self.ledger.submitted(job.cache_key, first.generation_id, namespace=self.namespace,
-                                  model=job.request.model, params=dict(job.request.params),
-                                  take=job.take)
-        job.notify()
-        return first
+    async def _honour_cancel(self, job: Job, record: Generation) -> Generation:
+        """A cancel asked for before the id came: send it now, and say what the server says."""
+        if not job.cancel_requested or record.status.is_terminal:
+            if job.cancel_requested and record.status is Status.SUCCEEDED:
+                job.notice = "finished before the cancel arrived"
+            return record
+        await self.client.cancel(record.generation_id)
+        record = await self.client.get(record.generation_id)
+        if record.status is Status.SUCCEEDED:
+            job.notice = "finished before the cancel arrived"
+        return record
 
     async def _within_deadline(self, job: Job, work: Coroutine[Any, Any, Path]) -> Path:
-        """`work` under the whole-job deadline (counted once the job holds a slot)."""
+        """`work` under the whole-job deadline."""
         deadline = asyncio.timeout(self.deadline)
         try:
             async with deadline:
@@ -252,6 +332,9 @@ class Controller:
             with contextlib.suppress(Exception):
                 await submission  # the id is recorded even if the deadline cut the wait
         if job.generation_id is None:
+            if job.status == "unconfirmed":
+                raise EnqueueUnconfirmed(job.error or "unconfirmed", sent_at=job.created_at,
+                                         candidates=job.candidates, intent_id=job.intent_id)
             job.error = f"{note} before the job was submitted"
             job.set_status(Status.CANCELLED)
             raise GenerationCancelled(job.id, f"cancelled: {note}")
@@ -263,10 +346,8 @@ class Controller:
                          "run, and resume() will follow it")
             job.set_status(ERROR)
             raise
-        if record.status is Status.SUCCEEDED:
-            return await self._follow_and_fetch(job, record)  # it finished just in time
-        if record.status is Status.FAILED:
-            return await self._follow_and_fetch(job, record)  # raises with the server's reason
+        if record.status in (Status.SUCCEEDED, Status.FAILED):
+            return await self._follow_and_fetch(job, record)  # finished just in time, or failed
         if record.status is not Status.CANCELLED:
             job.error = f"{note}, but the server still reports it {record.status}"
             job.set_status(ERROR)  # the ledger keeps it resumable
@@ -289,32 +370,53 @@ class Controller:
             raise GenerationCancelled(generation_id)
         if not job.result_url:
             raise ProtocolError(f"generation {generation_id} succeeded without a URL")
+        earlier = self._ledger_call(self.ledger.record, generation_id)
+        if earlier is not None and earlier.video_path is not None:
+            job.notice = ("fetched again from the same generation (no new payment): the "
+                          "recorded video was missing or damaged")
         path = await self.client.download(job.result_url, self.video_path(generation_id),
                                           refresh_url=lambda: self._fresh_url(generation_id))
-        if self.ledger is not None:
-            self.ledger.video(job.cache_key, generation_id, path)
+        self._ledger_call(self.ledger.video, job.cache_key, generation_id, path)
         job.video_path = path
         job.notify()
         return path
 
-    def _record_status(self, job: Job, status: Status, error: str | None) -> None:
-        if self.ledger is None or job.generation_id is None:
-            return
-        last = self.ledger.record(job.generation_id)
-        if last is None or last.status != status:
-            self.ledger.status(job.cache_key, job.generation_id, str(status), error)
+    def _cached(self, key: str) -> LedgerRecord | None:
+        """The newest succeeded generation of `key` whose video is on disk, intact."""
+        return next((r for r in reversed(self.ledger.for_key(key))
+                     if r.status == "succeeded" and r.video_intact()), None)
 
-    def _active_record(self, key: str) -> LedgerRecord | None:
-        if self.ledger is None:
+    def _record_status(self, job: Job, status: Status, error: str | None) -> None:
+        if job.generation_id is None:
+            return
+        last = self._ledger_call(self.ledger.record, job.generation_id)
+        if last is None or last.status != status:
+            self._ledger_call(self.ledger.status, job.cache_key, job.generation_id,
+                              str(status), error)
+
+    def _ledger_call(self, method: Callable[..., Any], *args: Any) -> Any:
+        """A ledger write or read after the id is known: a failing ledger must not stop the
+        paid job from being followed and downloaded; it is said on the card instead."""
+        try:
+            return method(*args)
+        except LedgerError as exc:
+            log.error("%s", exc)
+            for job in self.jobs.values():
+                if job.generation_id in args:
+                    job.notice = str(exc)
             return None
-        return next((r for r in reversed(self.ledger.for_key(key)) if not r.finished
-                     and r.namespace == self.namespace), None)
 
     async def _fresh_url(self, generation_id: str) -> str:
         record = await self.client.get(generation_id)
         if not record.result_url:
             raise ProtocolError(f"generation {generation_id} has no result URL")
         return record.result_url
+
+
+def _retrieve(task: asyncio.Future[Any]) -> None:
+    """Mark a task's outcome as seen (it lives in the job's status)."""
+    if not task.cancelled():
+        task.exception()
 
 
 async def _done(path: Path | None) -> Path:

@@ -14,9 +14,13 @@ from ..contract.request import VideoRequest
 
 __all__ = ["Job", "JobState"]
 
-# Local states around the server's statuses: before the id is known, and a local error.
+# Local states around the server's statuses: before the id is known, sent but with no id
+# known (the service may have accepted it: the user adopts a candidate or pays anew), and a
+# local error.
 SUBMITTING = "submitting"
+UNCONFIRMED = "unconfirmed"
 ERROR = "error"
+TERMINAL = ("succeeded", "failed", "cancelled", ERROR)
 
 
 @dataclass(frozen=True)
@@ -31,7 +35,11 @@ class Job:
     """A generation followed by the controller. `await job` gives the video's path.
 
     `status` is `submitting`, then the server's `queued`, `processing`, `succeeded`, `failed`,
-    `cancelled`, or `error` when something local went wrong (see `error`).
+    `cancelled`, or `error` when something local went wrong (see `error`). `unconfirmed`
+    means the request was sent but its answer lost, and no single listed generation could
+    be told to be it: `candidates` lists those that could; see `Controller.adopt` and
+    `Controller.submit(..., resubmit=True)`. `notice` is a sentence worth showing (a cancel
+    that came too late, a video fetched again).
     """
 
     def __init__(self, request: VideoRequest, *, take: int = 1, cache_key: str = "",
@@ -48,6 +56,11 @@ class Job:
         self.result_url: str | None = None
         self.video_path: Path | None = None
         self.cached = False
+        self.intent_id: str | None = None
+        self.candidates: tuple[str, ...] = ()
+        self.cancel_requested = False
+        self.sending = False  # an enqueue is on the wire: cancelling the task could lose its id
+        self.notice: str | None = None
         self._observers: list[Callable[[Job], None]] = []
         self._task: asyncio.Task[Path] | None = None
 
@@ -57,7 +70,8 @@ class Job:
 
     @property
     def done(self) -> bool:
-        return self.status in ("succeeded", "failed", "cancelled", ERROR) and (
+        """Nothing more happens without the user: ended, or unconfirmed."""
+        return self.status in (*TERMINAL, UNCONFIRMED) and (
             self._task is None or self._task.done())
 
     def observe(self, callback: Callable[[Job], None]) -> None:
@@ -88,6 +102,7 @@ class Job:
             callback(self)
 
     def attach(self, task: asyncio.Task[Path]) -> None:
+        """Run this job's life as `task` (a new one after an adoption or a resubmission)."""
         self._task = task
 
     def result(self) -> Path:
@@ -110,8 +125,7 @@ class Job:
 
     def to_json(self) -> dict[str, Any]:
         """What a view needs to draw this job; no secrets, no video bytes."""
-        finished = self.history[-1].at if self.status in ("succeeded", "failed", "cancelled",
-                                                          ERROR) else None
+        finished = self.history[-1].at if self.status in TERMINAL else None
         started = next((h.at for h in self.history if h.status == "processing"), None)
         return {
             "id": self.id,
@@ -127,8 +141,14 @@ class Job:
             "video": self.video_path.name if self.video_path else None,
             "cached": self.cached,
             "eta_seconds": self.eta_seconds,
+            "intent_id": self.intent_id,
+            "candidates": list(self.candidates),
+            "cancel_requested": self.cancel_requested,
+            "notice": self.notice,
         }
 
     def __repr__(self) -> str:
-        return (f"Job(id={self.id!r}, status={self.status!r}, "
-                f"generation_id={self.generation_id!r}, prompt={self.request.prompt!r})")
+        request = getattr(self, "request", None)
+        return (f"Job(id={getattr(self, 'id', None)!r}, status={getattr(self, 'status', None)!r}, "
+                f"generation_id={getattr(self, 'generation_id', None)!r}, "
+                f"prompt={getattr(request, 'prompt', None)!r})")

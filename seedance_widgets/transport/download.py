@@ -1,39 +1,72 @@
-"""Streaming a result file to disk: resumable, size-checked, never a partial file in place."""
+"""Streaming a result file to disk: resumable, proven whole, never a partial file in place.
+
+Two processes fetching the same result (two kernels on one folder) take turns on a lock
+named after it (in the temporary folder, so the videos folder holds only videos); the second
+finds the first one's whole file and is done.
+"""
 
 from __future__ import annotations
 
+import hashlib
 import os
+import tempfile
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import httpx
+from filelock import AsyncFileLock
 
 from ..contract.errors import DownloadError
 from .responses import error_from
+from .video_check import video_problem
 
 __all__ = ["stream_to_file"]
 
 
 async def stream_to_file(http: httpx.AsyncClient, url: str, dest: Path,
-                         headers: dict[str, str]) -> Path:
+                         scrub: Callable[[Any], Any]) -> Path:
     """Download `url` into `dest`, resuming a `.part` file left by an interrupted attempt.
 
-    The `.part` file is renamed onto `dest` only when its size equals the advertised total;
-    a short transfer raises `DownloadError` (retryable: the next attempt resumes). A resume
-    the server answers from the wrong offset, or a file larger than announced, starts over.
+    The `.part` file becomes `dest` only when its size equals the advertised total (when
+    there is one) and it is a whole video (`video_problem`); otherwise `DownloadError`, which
+    is retryable: the next attempt resumes a short file, or starts over a bad one. `scrub`
+    cleans the key out of an error body the server sends instead.
     """
     dest.parent.mkdir(parents=True, exist_ok=True)
-    part = dest.with_name(dest.name + ".part")
+    async with AsyncFileLock(_lock_path(dest)):
+        if dest.is_file() and video_problem(dest) is None:
+            return dest  # another process fetched it meanwhile
+        part = dest.with_name(dest.name + ".part")
+        await _fetch(http, url, part, scrub)
+        problem = video_problem(part)
+        if problem is not None:
+            part.unlink()
+            raise DownloadError(f"the download is not a whole video ({problem}); starting over")
+        os.replace(part, dest)
+    return dest
+
+
+def _lock_path(dest: Path) -> Path:
+    folder = Path(tempfile.gettempdir(), "seedance-widgets-locks")
+    folder.mkdir(exist_ok=True)
+    name = hashlib.sha256(str(dest.resolve()).encode("utf-8", "surrogatepass")).hexdigest()
+    return folder / f"{name[:32]}.lock"
+
+
+async def _fetch(http: httpx.AsyncClient, url: str, part: Path,
+                 scrub: Callable[[Any], Any]) -> None:
     have = part.stat().st_size if part.exists() else 0
-    request_headers = {**headers, "Accept-Encoding": "identity"}
+    headers = {"Accept-Encoding": "identity"}
     if have:
-        request_headers["Range"] = f"bytes={have}-"
-    async with http.stream("GET", url, headers=request_headers) as response:
+        headers["Range"] = f"bytes={have}-"
+    async with http.stream("GET", url, headers=headers) as response:
         if response.status_code == 416 and have:
             part.unlink()
             raise DownloadError("the partial file no longer matches the result; restarting")
         if not response.is_success:
             await response.aread()
-            raise error_from(response)
+            raise error_from(response, scrub)
         resumed = response.status_code == 206 and have > 0
         if resumed and _range_start(response) != have:
             part.unlink()
@@ -52,8 +85,6 @@ async def stream_to_file(http: httpx.AsyncClient, url: str, dest: Path,
     if size == 0:
         part.unlink()
         raise DownloadError("the result is empty")
-    os.replace(part, dest)
-    return dest
 
 
 def _range_start(response: httpx.Response) -> int | None:

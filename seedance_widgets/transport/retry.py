@@ -1,15 +1,15 @@
 """The retry policy, in one place: what may be retried, how often, and how long to wait.
 
-Idempotent calls (GET, DELETE, downloads) retry on connection errors, timeouts, a connection
-dropped by the server, 408, 429 and 5xx, honouring `Retry-After`, with exponential backoff and
-jitter, for a bounded number of attempts; then the last error is raised (a network failure as
-`NetworkError`, saying how many attempts were made).
+Idempotent calls (GET, DELETE, downloads) retry on connection errors, timeouts (per read, or
+the whole-request deadline), a connection dropped by the server, 408, 429 and 5xx, honouring
+`Retry-After`, with exponential backoff and jitter, for a bounded number of attempts; then
+the last error is raised (a network failure as `NetworkError`, saying how many attempts were
+made). One executor (`stamina`, configured by `RetryPolicy`) runs every retry.
 
-Enqueue is not idempotent (a blind retry can pay twice). It is sent again blindly only where
-the server cannot have accepted it (`enqueue_is_retryable`). Anything else that
-`may_have_been_accepted` is reconciled against the queue's list first, and sent again only
-once a successful list shows it was not accepted; when no list succeeds the client gives up
-with `EnqueueUnconfirmed` rather than risk a second payment.
+Enqueue is not idempotent (the queue has no idempotency key: a blind retry can pay twice).
+It is sent again only after a refusal that proves nothing was accepted
+(`enqueue_is_retryable`). Any other failure that `may_have_been_accepted` leaves the outcome
+unknown: the client raises `EnqueueUnconfirmed` and the caller reconciles against the queue.
 """
 
 from __future__ import annotations

@@ -1,13 +1,21 @@
-"""Where to send requests and with which key; the key is wrapped so it never prints."""
+"""Where to send requests and with which key; the key is wrapped so it never prints.
+
+The key reaches the wire only through `auth.BearerAuth`, on requests for the API's origin.
+"""
 
 from __future__ import annotations
 
 import os
 import re
 from dataclasses import dataclass
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from ..contract.errors import InvalidRequestError
+
+if TYPE_CHECKING:
+    from .auth import BearerAuth
 
 __all__ = ["DEFAULT_BASE_URL", "ApiKey", "Settings"]
 
@@ -40,20 +48,35 @@ class ApiKey:
     def __reduce__(self) -> tuple[object, ...]:
         raise TypeError("an API key is not picklable")
 
+    def cleaned(self) -> ApiKey | None:
+        """Without surrounding whitespace (a pasted newline); None when nothing is left."""
+        text = self._value.strip() if isinstance(self._value, str) else self._value
+        return ApiKey(text) if text else None
+
+    def header_safe(self) -> bool:
+        """Whether an HTTP header can carry it (printable ASCII, no spaces)."""
+        return isinstance(self._value, str) and _HEADER_SAFE.fullmatch(self._value) is not None
+
+    @classmethod
+    def wrap(cls, key: str | ApiKey | None) -> ApiKey | None:
+        """`key` as an `ApiKey` (None stays None), so a caller's local never holds it bare."""
+        return key if key is None or isinstance(key, ApiKey) else cls(key)
+
 
 _HEADER_SAFE = re.compile(r"[\x21-\x7e]+")  # printable ASCII without spaces
 
 
-def _header_safe(key: str | ApiKey | None) -> ApiKey | None:
+def _header_safe(key: ApiKey | None) -> ApiKey | None:
+    """`key` without surrounding whitespace (an empty key is no key); one no HTTP header can
+    carry is refused. Only wrapped keys are held here, so a traceback shows none."""
     if key is None:
         return None
-    raw = key.reveal() if isinstance(key, ApiKey) else key
-    text = raw.strip() if isinstance(raw, str) else ""
-    if not isinstance(raw, str) or (text and not _HEADER_SAFE.fullmatch(text)):
+    cleaned = key.cleaned()
+    if cleaned is not None and not cleaned.header_safe():
         raise InvalidRequestError(
             "api_key", "****", "the key from your oxen.ai profile (printable ASCII)",
             reason="contains characters an HTTP header cannot carry")
-    return ApiKey(text) if text else None
+    return cleaned
 
 
 @dataclass(frozen=True)
@@ -68,7 +91,8 @@ class Settings:
         """Surrounding whitespace (a pasted newline) is dropped from the key and an empty key
         is no key; a key no header can carry is refused here, before an HTTP library could
         quote it back in an error message."""
-        key = api_key if api_key is not None else os.environ.get("OXEN_API_KEY") or None
+        key = ApiKey.wrap(api_key if api_key is not None
+                          else os.environ.get("OXEN_API_KEY") or None)
         url = base_url or os.environ.get("OXEN_BASE_URL") or DEFAULT_BASE_URL
         return cls(base_url=url.rstrip("/"), api_key=_header_safe(key))
 
@@ -78,9 +102,27 @@ class Settings:
         parts = urlsplit(self.base_url)
         return parts.scheme, parts.netloc
 
-    def auth_headers(self) -> dict[str, str]:
-        return {"Authorization": f"Bearer {self.api_key.reveal()}"} if self.api_key else {}
+    @cached_property
+    def auth(self) -> BearerAuth:
+        """The `httpx.Auth` that adds the key to requests for the API's own origin."""
+        from .auth import BearerAuth
+
+        return BearerAuth(self)
 
     def is_same_origin(self, url: str) -> bool:
         parts = urlsplit(url)
         return (parts.scheme, parts.netloc) == self.origin
+
+    def scrub(self, value: Any) -> Any:
+        """`value` (text, or JSON made of dicts, lists and text) with every occurrence of the
+        key replaced by `***`: for anything the server sends back, which may echo it."""
+        if self.api_key is None:
+            return value
+        secret = self.api_key.reveal()
+        if isinstance(value, str):
+            return value.replace(secret, "***") if secret in value else value
+        if isinstance(value, dict):
+            return {self.scrub(k): self.scrub(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [self.scrub(item) for item in value]
+        return value

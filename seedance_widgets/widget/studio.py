@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import sys
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -25,6 +26,7 @@ from ..embedded import resolve_backend
 from ..export import FLAVOURS, Flavour, to_code
 from ..jobs.job import Job
 from ..jobs.sweep import Sweep, expand_grid
+from ..transport.settings import ApiKey
 from .cells import CellInserter
 from .model_loading import load_spec
 from .snapshot import Snapshot
@@ -65,11 +67,12 @@ class Studio(anywidget.AnyWidget):
     # The job-status vocabulary and export flavours, so the front end keeps no copies.
     vocabulary = traitlets.Dict().tag(sync=True)
 
-    def __init__(self, model: str = DEFAULT_MODEL, *, api_key: str | None = None,
+    def __init__(self, model: str = DEFAULT_MODEL, *, api_key: str | ApiKey | None = None,
                  base_url: str | None = None, simulate: bool | None = None,
                  output_dir: Path | str = "videos", ledger: Path | str | None = ".seedance",
                  concurrency: int = 4, deadline: float | None = None,
                  policy: FollowPolicy | None = None, **params: Any):
+        api_key = ApiKey.wrap(api_key)  # from here on no frame of ours holds the bare key
         chosen = resolve_backend(api_key, base_url, simulate)
         spec = load_spec(model, chosen)
         initial = {f.name: f.default for f in spec.fields if f.default is not None}
@@ -104,12 +107,17 @@ class Studio(anywidget.AnyWidget):
         self._cells = CellInserter()
         self._snapshot = Snapshot(self)
         self.on_msg(self._handle_message)
-        if ledger is not None:
-            self._spawn(self._controller.resume())
+        self._spawn(self._controller.resume())
 
     def __repr__(self) -> str:
-        return (f"Studio(model={self.model!r}, backend={self._backend.label!r}, "
-                f"jobs={len(self.jobs)})")
+        """Never raises, even on a Studio whose construction failed half-way."""
+        backend = getattr(self, "_backend", None)
+        try:
+            model, jobs = self.model, len(self.jobs)
+        except Exception:
+            model, jobs = None, 0
+        return (f"Studio(model={model!r}, backend={getattr(backend, 'label', None)!r}, "
+                f"jobs={jobs})")
 
     # -- Python API -----------------------------------------------------------------------
 
@@ -181,9 +189,23 @@ class Studio(anywidget.AnyWidget):
         return self._on_loop(lambda: self._controller.submit(source.request, take=take))
 
     def cancel(self, job: Job | str) -> None:
-        """Cancel a job (or job id) on the server."""
+        """Cancel a job (or job id) on the server. Before its id is known the cancel is
+        remembered and sent as soon as the id arrives."""
         target = self._controller.jobs[job] if isinstance(job, str) else job
         self._spawn(self._controller.cancel(target))
+
+    def adopt(self, job: Job | str, generation_id: str) -> Job:
+        """Settle an unconfirmed job (the answer to its enqueue was lost) with one of its
+        `candidates`: that generation is recorded as this take's, followed and downloaded."""
+        target = self._controller.jobs[job] if isinstance(job, str) else job
+        return self._on_loop(lambda: self._controller.adopt(target, generation_id))
+
+    def resubmit(self, job: Job | str) -> Job:
+        """Pay for a new generation of an unconfirmed job's request and take: the explicit
+        say-so the toolkit waits for when it cannot tell whether the first was accepted."""
+        target = self._controller.jobs[job] if isinstance(job, str) else job
+        return self._on_loop(lambda: self._controller.submit(target.request, take=target.take,
+                                                             resubmit=True))
 
     def to_code(self, flavour: Flavour = "toolkit", *, take: int | None = None) -> str:
         """Code that reproduces the current request: `toolkit`, `httpx` or `curl`.
@@ -263,6 +285,8 @@ class Studio(anywidget.AnyWidget):
         handlers: dict[str, Callable[[dict[str, Any]], None]] = {
             "generate": self._ui_generate,
             "cancel": self._ui_cancel,
+            "adopt": self._ui_adopt,
+            "resubmit": self._ui_resubmit,
             "video": self._ui_video,
             "export": self._ui_export,
             "new_take": self._ui_new_take,
@@ -290,6 +314,18 @@ class Studio(anywidget.AnyWidget):
         job = self._controller.jobs.get(str(content.get("job_id")))
         if job is not None:
             self.cancel(job)
+
+    def _ui_adopt(self, content: dict[str, Any]) -> None:
+        job = self._controller.jobs.get(str(content.get("job_id")))
+        generation_id = content.get("generation_id")
+        if job is not None and isinstance(generation_id, str) \
+                and generation_id in job.candidates:
+            self.adopt(job, generation_id)
+
+    def _ui_resubmit(self, content: dict[str, Any]) -> None:
+        job = self._controller.jobs.get(str(content.get("job_id")))
+        if job is not None and job.status == "unconfirmed":
+            self.resubmit(job)
 
     def _ui_new_take(self, content: dict[str, Any]) -> None:
         job = self._controller.jobs.get(str(content.get("job_id")))
@@ -355,7 +391,8 @@ class Studio(anywidget.AnyWidget):
             self.error = str(future.exception())
 
     async def _shutdown(self) -> None:
-        await self._controller.aclose()
+        for interrupted in await self._controller.aclose():
+            print(f"seedance: {interrupted}", file=sys.stderr)
         await self._client.aclose()
 
 
