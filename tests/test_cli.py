@@ -2,26 +2,12 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import av
 import pytest
-
-SEEDANCE = [sys.executable, "-m", "seedance_widgets.cli.main"]
-
-
-def run(args: list[str], *, env: dict[str, str], cwd: Path,
-        timeout: float = 120) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([*SEEDANCE, *args], env=env, cwd=cwd, capture_output=True,
-                          text=True, timeout=timeout, check=False)
-
-
-def clean_env(**extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if k not in ("OXEN_API_KEY", "OXEN_BASE_URL")}
-    return {**env, **extra}
+from cli_runner import clean_env
+from cli_runner import seedance as run
 
 
 def test_generate_on_the_embedded_simulator(tmp_path):
