@@ -9,12 +9,11 @@ import {
   elapsedSeconds,
   etaText,
   formatElapsed,
-  formatValue,
   guessOrientation,
-  humanise,
   nowSeconds,
   stableJson,
 } from "../util/format.js";
+import { mediaSide, unconfirmedParts } from "./card-parts.js";
 import { chipFor } from "./chips.js";
 import { mediaKeyOf } from "./player.js";
 
@@ -195,50 +194,7 @@ export function createCard(id, ctx) {
     const key = stableJson(info);
     if (unconfirmed.dataset.key === key) return;
     unconfirmed.dataset.key = key;
-    const chosen = (candidate) =>
-      info.choice?.type === "adopt" && info.choice.generationId === candidate;
-    const candidates = info.candidates.map((candidate) =>
-      button(
-        {
-          class: "sdw-btn sdw-btn-small",
-          "data-testid": "job-adopt",
-          "data-generation-id": candidate,
-          title: `Use generation ${candidate}: nothing is paid again`,
-          disabled: info.busy,
-          "aria-pressed": chosen(candidate) ? "true" : null,
-          onclick: () => dispatch({ type: "adopt", generationId: candidate }),
-        },
-        h("span", { text: chosen(candidate) ? "Using " : "Use " }),
-        h("span", { class: "sdw-mono", text: candidate }),
-      ),
-    );
-    const resubmitting = info.choice?.type === "resubmit";
-    unconfirmed.replaceChildren(
-      h("p", { class: "sdw-unconfirmed-text", text: info.text }),
-      h(
-        "div",
-        { class: "sdw-candidates", "data-testid": "job-candidates" },
-        info.candidates.length
-          ? h("span", { class: "sdw-candidates-label", text: "It may be one of these:" })
-          : h("span", {
-              class: "sdw-candidates-label",
-              text: "No generation matching it was found.",
-            }),
-        candidates,
-      ),
-      h(
-        "div",
-        { class: "sdw-unconfirmed-actions" },
-        button({
-          class: "sdw-btn sdw-btn-small sdw-btn-danger",
-          "data-testid": "job-resubmit",
-          text: resubmitting ? "Paying for a new generation…" : "Pay for a new generation",
-          title: "Send the request again: a new generation, paid again",
-          disabled: info.busy,
-          onclick: () => dispatch({ type: "resubmit" }),
-        }),
-      ),
-    );
+    unconfirmed.replaceChildren(...unconfirmedParts(info, dispatch));
   }
 
   function drawMedia() {
@@ -261,50 +217,10 @@ export function createCard(id, ctx) {
         media.dataset.orientation = o;
       },
     });
-    const side = h(
-      "div",
-      { class: "sdw-media-side" },
-      h("div", { class: "sdw-side-title", text: "Request" }),
-      requestPanel(job),
+    media.replaceChildren(
+      h("div", { class: "sdw-player" }, player),
+      mediaSide(job, entry, ctx.fieldMap()),
     );
-    if (entry.state === "ready") {
-      side.append(
-        h(
-          "div",
-          { class: "sdw-media-actions" },
-          h(
-            "a",
-            {
-              class: "sdw-btn sdw-btn-small",
-              "data-testid": "job-download",
-              href: entry.url,
-              download: entry.name,
-              title: `Download ${entry.name}`,
-            },
-            h("span", { class: "sdw-dl-icon", "aria-hidden": "true" }),
-            "Download",
-          ),
-          h("span", { class: "sdw-file", text: entry.name, title: entry.name }),
-        ),
-      );
-    }
-    media.replaceChildren(h("div", { class: "sdw-player" }, player), side);
-  }
-
-  function requestPanel(job) {
-    const known = ctx.fieldMap();
-    const rows = [];
-    const add = (label, value, mono) =>
-      rows.push(
-        h("dt", { text: label }),
-        h("dd", { class: mono ? "sdw-mono" : null, text: value }),
-      );
-    for (const [name, value] of Object.entries(job.params || {})) {
-      if (name !== "prompt") add(humanise(name), formatValue(known.get(name), value));
-    }
-    if (job.model) add("Model", job.model, true);
-    if (job.generation_id) add("Generation", job.generation_id, true);
-    return h("dl", { class: "sdw-request", "data-testid": "job-request" }, rows);
   }
 
   /** Redraw the elapsed time and ETA; returns whether they are still counting. */
