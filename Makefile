@@ -10,7 +10,8 @@ STAMP := $(VENV)/.installed
 PYTEST_ARGS ?=
 
 # The front end: ES modules in js/src, bundled by esbuild into the widget's static folder
-# (git-ignored). npm ci installs exactly what package-lock.json says.
+# (git-ignored). npm ci installs exactly what package-lock.json says, running no install
+# scripts (none is needed: esbuild finds its platform binary in its optional dependency).
 NODE_STAMP := node_modules/.installed
 JS_SOURCES := $(shell find js/src -type f 2>/dev/null)
 BUNDLE := seedance_widgets/widget/static/studio.js
@@ -40,7 +41,7 @@ node-deps:
 	  || (echo "Node $$(node --version) is too old: the front end's tools need Node 20 or newer" >&2; exit 1)
 
 $(NODE_STAMP): package.json package-lock.json | node-deps
-	npm ci --no-audit --no-fund
+	npm ci --no-audit --no-fund --ignore-scripts
 	touch $(NODE_STAMP)
 
 $(BUNDLE) $(BUNDLE_CSS) &: $(NODE_STAMP) $(JS_SOURCES)
