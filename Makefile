@@ -9,7 +9,15 @@ ALLOW_ROOT := $(shell [ "$$(id -u)" = 0 ] && echo --allow-root)
 STAMP := $(VENV)/.installed
 PYTEST_ARGS ?=
 
-.PHONY: run test lint bench system-deps browser-deps clean
+# The front end: ES modules in js/src, bundled by esbuild into the widget's static folder
+# (git-ignored). npm ci installs exactly what package-lock.json says, running no install
+# scripts (none is needed: esbuild finds its platform binary in its optional dependency).
+NODE_STAMP := node_modules/.installed
+JS_SOURCES := $(shell find js/src -type f 2>/dev/null)
+BUNDLE := seedance_widgets/widget/static/studio.js
+BUNDLE_CSS := seedance_widgets/widget/static/studio.css
+
+.PHONY: run test lint js js-test bench system-deps browser-deps node-deps clean
 
 # Debian packages: python3-venv to build the environment; curl, jq and gawk run the vendor's
 # cURL snippets in the tests (Debian's default mawk buffers the SSE pipe; gawk does not);
@@ -24,24 +32,47 @@ browser-deps: system-deps
 	  || ($(SUDO) apt-get update -qq && $(SUDO) DEBIAN_FRONTEND=noninteractive \
 	      apt-get install -y -qq chromium curl jq gawk)
 
-$(STAMP): pyproject.toml | system-deps
+# Node 20 or newer with npm builds and tests the front end (Debian's nodejs when missing).
+node-deps:
+	@command -v node >/dev/null && command -v npm >/dev/null \
+	  || ($(SUDO) apt-get update -qq && $(SUDO) DEBIAN_FRONTEND=noninteractive \
+	      apt-get install -y -qq nodejs npm)
+	@node -e 'process.exit(+process.versions.node.split(".")[0] >= 20 ? 0 : 1)' \
+	  || (echo "Node $$(node --version) is too old: the front end's tools need Node 20 or newer" >&2; exit 1)
+
+$(NODE_STAMP): package.json package-lock.json | node-deps
+	npm ci --no-audit --no-fund --ignore-scripts
+	touch $(NODE_STAMP)
+
+$(BUNDLE) $(BUNDLE_CSS) &: $(NODE_STAMP) $(JS_SOURCES)
+	npm run --silent build
+
+js: $(BUNDLE)
+
+# The bundle exists before the editable install (the build hook then has nothing to do).
+$(STAMP): pyproject.toml | system-deps $(BUNDLE)
 	python3 -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q -e '.[test]'
 	touch $(STAMP)
 
 # The main job: JupyterLab on the quickstart notebook (the simulator when OXEN_API_KEY is unset).
-run: $(STAMP)
+run: $(STAMP) js
 	$(VENV)/bin/jupyter lab $(ALLOW_ROOT) notebooks/quickstart.ipynb
 
-lint: $(STAMP)
+lint: $(STAMP) js
 	$(VENV)/bin/ruff check .
+	npx --no-install biome ci --error-on-warnings js biome.json package.json vitest.config.js
 
-test: browser-deps $(STAMP) lint
+# The front end's unit tests (vitest + happy-dom).
+js-test: $(NODE_STAMP)
+	npx --no-install vitest run
+
+test: browser-deps $(STAMP) js lint js-test
 	$(PY) -m pytest $(PYTEST_ARGS)
 
-bench: browser-deps $(STAMP)
+bench: browser-deps $(STAMP) js
 	$(PY) benchmarks/run_all.py
 
 clean:
-	rm -rf $(VENV) test-artifacts .pytest_cache
+	rm -rf $(VENV) test-artifacts .pytest_cache node_modules $(BUNDLE) $(BUNDLE_CSS)

@@ -1,0 +1,160 @@
+// State & sync: the one place where the view reads synced traits, writes them back and hears
+// that they changed. A write is `model.set` + `model.save_changes()`, and the redraw that
+// follows comes from the same change notification whether the kernel or this view made the
+// change (a host that does not echo local sets gets the notification from here instead).
+
+import { stableJson } from "../util/format.js";
+import { readVocabulary } from "./vocabulary.js";
+
+/** The traits a view listens to (docs/widget-protocol.md). */
+export const TRAITS = [
+  "model",
+  "model_display_name",
+  "fields",
+  "params",
+  "jobs",
+  "backend",
+  "error",
+  "gallery",
+  "compare",
+  "vocabulary",
+];
+
+const asObject = (value) =>
+  value && typeof value === "object" && !Array.isArray(value) ? value : {};
+const asList = (value) => (Array.isArray(value) ? value : []);
+
+/**
+ * @param {{get(name: string): any, set(name: string, value: any): void, save_changes(): void,
+ *          send(content: object): void, on(event: string, fn: Function): void,
+ *          off(event: string, fn: Function): void}} model anywidget's model
+ */
+export function createStore(model) {
+  /** @type {Map<string, Set<Function>>} */
+  const listeners = new Map();
+  const handlers = new Map();
+  let writing = null;
+  let echoed = false;
+  let vocabularyRaw;
+  let vocabulary = readVocabulary(undefined);
+
+  function emit(name) {
+    for (const listener of [...(listeners.get(name) || [])]) {
+      try {
+        listener(name);
+      } catch (err) {
+        console.error("[seedance-studio]", err);
+      }
+    }
+  }
+
+  for (const name of TRAITS) {
+    const handler = () => {
+      if (writing === name) echoed = true;
+      emit(name);
+    };
+    handlers.set(name, handler);
+    model.on(`change:${name}`, handler);
+  }
+
+  /** Write one trait to the kernel, then redraw whatever shows it (exactly once). */
+  function write(name, value) {
+    writing = name;
+    echoed = false;
+    try {
+      model.set(name, value);
+      model.save_changes();
+    } finally {
+      writing = null;
+    }
+    if (!echoed) emit(name);
+  }
+
+  const store = {
+    get: (name) => model.get(name),
+
+    /** The form's values. */
+    params: () => asObject(model.get("params")),
+    fields: () => asList(model.get("fields")).filter((f) => f && typeof f.name === "string"),
+    backend: () => asObject(model.get("backend")),
+    gallery: () => asObject(model.get("gallery")),
+    error: () => String(model.get("error") || ""),
+
+    /** Jobs newest first, each with a string `id`. */
+    jobs: () =>
+      asList(model.get("jobs"))
+        .filter((j) => j && j.id !== undefined && j.id !== null)
+        .map((j) => ({ ...j, id: String(j.id) })),
+
+    jobsById: () => new Map(store.jobs().map((j) => [j.id, j])),
+
+    compareIds: () => asList(model.get("compare")).map(String),
+
+    /** @returns {import("./vocabulary.js").Vocabulary} */
+    vocabulary() {
+      const raw = model.get("vocabulary");
+      if (raw !== vocabularyRaw) {
+        vocabularyRaw = raw;
+        vocabulary = readVocabulary(raw);
+      }
+      return vocabulary;
+    },
+
+    /**
+     * Call `fn(name)` whenever one of `names` changes; returns the unsubscribe function.
+     * @param {string[]} names
+     */
+    subscribe(names, fn) {
+      for (const name of names) {
+        if (!listeners.has(name)) listeners.set(name, new Set());
+        listeners.get(name).add(fn);
+      }
+      return () => {
+        for (const name of names) listeners.get(name)?.delete(fn);
+      };
+    },
+
+    write,
+
+    /** Set one form value (`undefined` removes it). */
+    setParam(name, value) {
+      const next = { ...store.params() };
+      if (value === undefined) delete next[name];
+      else next[name] = value;
+      write("params", next);
+    },
+
+    /** Put `values` back into the form, keeping only the names in `known`. */
+    mergeParams(values, known) {
+      const next = { ...store.params() };
+      for (const [name, value] of Object.entries(values || {})) {
+        if (known.has(name)) next[name] = value;
+      }
+      if (stableJson(next) !== stableJson(store.params())) write("params", next);
+    },
+
+    setCompare(ids) {
+      write("compare", ids.map(String));
+    },
+
+    toggleCompare(id) {
+      const key = String(id);
+      const current = store.compareIds();
+      store.setCompare(
+        current.includes(key) ? current.filter((x) => x !== key) : [...current, key],
+      );
+    },
+
+    /** A one-off message to the kernel. */
+    send(content) {
+      model.send(content);
+    },
+
+    dispose() {
+      for (const [name, handler] of handlers) model.off(`change:${name}`, handler);
+      handlers.clear();
+      listeners.clear();
+    },
+  };
+  return store;
+}

@@ -1,0 +1,135 @@
+// One view of the studio: builds the parts, connects them to the store (every trait change
+// redraws exactly the parts that show it) and to the kernel's messages, and undoes it all on
+// dispose.
+
+import { createCompare } from "./components/compare.js";
+import { createExportPanel } from "./components/export-panel.js";
+import { createForm } from "./components/form.js";
+import { createGallery } from "./components/gallery.js";
+import { createHeader } from "./components/header.js";
+import { createJobList } from "./components/job-list.js";
+import { buildPlayer, videoEntry } from "./components/player.js";
+import { createStore } from "./core/store.js";
+import { h } from "./util/dom.js";
+
+/**
+ * @param {object} model anywidget's model
+ * @param {HTMLElement} el the view's element
+ * @param {ReturnType<import("./core/messages.js").createModelState>} shared
+ */
+export function renderView(model, el, shared) {
+  const store = createStore(model);
+  const root = h("div", { class: "sdw-studio", "data-testid": "studio" });
+  el.replaceChildren(root);
+
+  const fields = () => store.fields();
+  const fieldMap = () => new Map(store.fields().map((f) => [f.name, f]));
+
+  /** Players for cards, the compare panel and the gallery. */
+  const media = {
+    entry: (job) => videoEntry(job, shared.videos, store.send),
+    player: (job, entry, options = {}) =>
+      buildPlayer(job, entry, {
+        busy: Boolean(job) && store.vocabulary().running.has(String(job.status)),
+        onRetry: job
+          ? () => {
+              shared.videos.forget(job.id);
+              refreshMedia(job.id);
+            }
+          : null,
+        ...options,
+      }),
+  };
+
+  const header = createHeader(store);
+  let form = null;
+  const flushForm = () => form?.flush();
+  const exportPanel = createExportPanel({ store, flushForm });
+  form = createForm({ store, exportNode: exportPanel.node });
+  const compare = createCompare({ store, fieldMap, media, root: () => root });
+  const gallery = createGallery({ store, fieldMap, media, compareToggle: compare.toggle });
+  const jobs = createJobList({
+    store,
+    fields,
+    fieldMap,
+    media,
+    flushForm,
+    compareToggle: compare.toggle,
+  });
+
+  root.append(
+    header.node,
+    compare.node,
+    gallery.node,
+    h("div", { class: "sdw-body" }, form.node, jobs.node),
+  );
+
+  /** A video arrived (or failed): redraw whatever shows that job. */
+  function refreshMedia(jobId) {
+    const id = String(jobId);
+    jobs.refreshMedia(id);
+    gallery.refreshMedia(id);
+    compare.refreshMedia(id);
+  }
+
+  function renderJobs() {
+    jobs.render();
+    gallery.render();
+    compare.render();
+  }
+
+  function renderFields() {
+    if (!form.renderFields()) return;
+    // Chips, axis labels and request panels use the field metadata.
+    jobs.invalidate();
+    renderJobs();
+  }
+
+  const unsubscribe = [
+    store.subscribe(["model", "model_display_name", "backend"], () => header.render(root)),
+    store.subscribe(["fields"], renderFields),
+    store.subscribe(["params"], () => {
+      form.syncValues();
+      exportPanel.markStale();
+    }),
+    store.subscribe(["jobs"], renderJobs),
+    store.subscribe(["error"], () => form.renderError()),
+    store.subscribe(["gallery"], () => gallery.render()),
+    store.subscribe(["compare"], () => compare.render()),
+    store.subscribe(["vocabulary"], () => {
+      exportPanel.renderFlavours();
+      renderJobs();
+    }),
+    shared.listen((event) => {
+      if (event.type === "video") refreshMedia(event.job_id);
+      else if (event.type === "code") exportPanel.show(event.code);
+    }),
+  ];
+
+  header.render(root);
+  exportPanel.renderFlavours();
+  form.renderFields();
+  form.renderError();
+  renderJobs();
+  if (shared.lastCode()) exportPanel.show(shared.lastCode(), { restored: true });
+
+  return {
+    dispose() {
+      for (const undo of [
+        ...unsubscribe,
+        form.dispose,
+        jobs.dispose,
+        compare.dispose,
+        exportPanel.dispose,
+      ]) {
+        try {
+          undo();
+        } catch (err) {
+          console.error("[seedance-studio]", err);
+        }
+      }
+      store.dispose();
+      for (const video of root.querySelectorAll("video")) video.pause();
+    },
+  };
+}
