@@ -260,8 +260,10 @@ class Controller:
         job.eta_seconds = self.eta_seconds(job.request)
         task = asyncio.get_running_loop().create_task(self._guard(job, work),
                                                       name=f"job-{job.id}")
-        # The outcome lives in the job's status; don't let asyncio report it as unretrieved.
+        # The outcome lives in the job's status; don't let asyncio report it as unretrieved,
+        # nor `work` as never awaited when the task was cancelled before it started.
         task.add_done_callback(_retrieve)
+        task.add_done_callback(lambda _: work.close())
         job.attach(task)
         job.notify()
         return job
