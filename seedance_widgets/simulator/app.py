@@ -29,7 +29,7 @@ from seedance_widgets.contract.errors import InvalidRequestError
 from seedance_widgets.contract.status import Status
 
 from .config import SimulatorConfig
-from .faults import EVENTS, RESULTS, InjectFaults
+from .faults import ENQUEUE, EVENTS, RESULTS, InjectFaults
 from .store import RESULT_PATH, JobStore
 
 __all__ = ["RequestCounter", "create_app"]
@@ -262,8 +262,12 @@ async def enqueue(request: Request) -> Response:
         raise _invalid("num_generations must be an integer between 1 and 4", f"Got {count!r}")
     params = {k: v for k, v in body.items() if k not in ("model", "num_generations")}
     jobs = store.submit(model, params, _origin(request), count)
+    prompt = params.get("prompt")
+    unknown = request.app.state.faults.trigger(
+        "status-unknown", ENQUEUE, prompt if isinstance(prompt, str) else None)
     return JSONResponse({"generations": [
-        {"generation_id": job.generation_id, "status": str(job.status)} for job in jobs
+        {"generation_id": job.generation_id, "status": "pending" if unknown else str(job.status)}
+        for job in jobs
     ]})
 
 

@@ -26,7 +26,7 @@ from seedance_widgets.contract.status import COMPLETION_EVENT, Status
 from .catalog import Catalog
 from .config import SimulatorConfig
 from .faults import FAIL_REASON, JOBS
-from .render import effective_seconds, frame_size, render_video
+from .render import AUTO_DURATIONS, effective_seconds, frame_size, render_video
 
 __all__ = ["API_PARAMS", "RESULT_PATH", "Broadcaster", "Job", "JobStore"]
 
@@ -60,6 +60,7 @@ class Job:
     expired_tokens: set[str] = field(default_factory=set)
     done: asyncio.Event = field(default_factory=asyncio.Event)
     task: asyncio.Task[None] | None = None
+    echo_normalised: bool = False  # the `echo-normalised` fault: the record normalises params
 
     @property
     def result_url(self) -> str | None:
@@ -68,12 +69,17 @@ class Job:
         path = RESULT_PATH.format(generation_id=self.generation_id, token=self.token)
         return self.origin + path
 
+    def echoed_params(self) -> dict[str, Any]:
+        """The params as the records echo them: verbatim, or normalised under the fault."""
+        return _normalised(self.params) if self.echo_normalised else dict(self.params)
+
     def record(self) -> dict[str, Any]:
         """The flat record of `GET /ai/queue/{id}`: fixed fields, then the echoed params."""
+        params = self.echoed_params()
         fixed = {
             "generation_id": self.generation_id,
             "model_name": self.model,
-            "prompt": self.params.get("prompt"),
+            "prompt": params.get("prompt"),
             "media_type": "video",
             "status": str(self.status),
             "result_url": self.result_url,
@@ -82,7 +88,18 @@ class Job:
             "started_at": self.started_at,
             "completed_at": self.completed_at,
         }
-        return fixed | {k: v for k, v in self.params.items() if k not in fixed}
+        return fixed | {k: v for k, v in params.items() if k not in fixed}
+
+
+def _normalised(params: Mapping[str, Any]) -> dict[str, Any]:
+    """`params` as a normalising service would echo them: an automatic duration as the
+    seconds rendered, the prompt without surrounding whitespace."""
+    echoed = dict(params)
+    if isinstance(echoed.get("prompt"), str):
+        echoed["prompt"] = echoed["prompt"].strip()
+    if echoed.get("duration") in AUTO_DURATIONS:
+        echoed["duration"] = effective_seconds(echoed["duration"])
+    return echoed
 
 
 class Broadcaster:
@@ -166,6 +183,8 @@ class JobStore:
         """Queue `count` generations of `model` (must be in the catalog); they start at once."""
         jobs = [Job(str(uuid.uuid4()), model, dict(params), origin) for _ in range(count)]
         for job in jobs:
+            job.echo_normalised = self.config.faults.trigger("echo-normalised", JOBS,
+                                                             job.generation_id)
             self._jobs[job.generation_id] = job
             job.task = asyncio.create_task(self._run(job), name=f"generation-{job.generation_id}")
         return jobs
