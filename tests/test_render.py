@@ -9,12 +9,8 @@ import av
 import numpy as np
 import pytest
 
-from seedance_widgets.simulator.render import (
-    SIZES,
-    effective_seconds,
-    frame_size,
-    render_video,
-)
+from seedance_widgets.contract.pricing import output_seconds
+from seedance_widgets.simulator.render import SIZES, frame_size, render_video
 
 # The Seedance 2.0 output table from the shared reference README, copied by hand.
 REFERENCE = {
@@ -131,10 +127,10 @@ def test_frame_size_rejects_unknown_values(resolution: str, aspect: str) -> None
         frame_size(resolution, aspect)
 
 
-def test_effective_seconds_turns_auto_into_five() -> None:
-    assert effective_seconds(-1) == 5
-    assert effective_seconds(4) == 4
-    assert effective_seconds(15) == 15
+def test_output_seconds_turns_auto_into_five() -> None:
+    assert output_seconds(-1) == output_seconds("auto") == 5
+    assert output_seconds(4) == 4
+    assert output_seconds(30) == 30
 
 
 @pytest.mark.parametrize(("resolution", "aspect", "size"), MATRIX)
@@ -154,7 +150,7 @@ def test_every_reference_size_renders_as_24_fps_h264(
 
 @pytest.mark.parametrize("duration", [5, -1])
 def test_requested_duration_is_rendered(tmp_path: Path, duration: int) -> None:
-    seconds = effective_seconds(duration)
+    seconds = output_seconds(duration)
     info = probe(render(tmp_path / "clip.mp4", seconds=seconds))
     assert info.frames / info.rate == pytest.approx(5, abs=0.1)
     assert info.seconds == pytest.approx(5, abs=0.1)

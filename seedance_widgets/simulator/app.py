@@ -15,6 +15,7 @@ import threading
 from collections import Counter
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
+from decimal import Decimal
 from typing import Any
 
 from starlette.applications import Starlette
@@ -30,7 +31,7 @@ from seedance_widgets.contract.status import Status
 
 from .config import SimulatorConfig
 from .faults import ENQUEUE, EVENTS, RESULTS, InjectFaults
-from .store import RESULT_PATH, JobStore
+from .store import RESULT_PATH, Job, JobStore
 
 __all__ = ["RequestCounter", "create_app"]
 
@@ -78,6 +79,8 @@ def _routes() -> list[BaseRoute]:
         Route("/api/ai/queue", list_queue, methods=["GET"]),
         Route("/api/ai/queue/{generation_id}", get_generation, methods=["GET"]),
         Route("/api/ai/queue/{generation_id}", cancel_generation, methods=["DELETE"]),
+        Route("/api/ai/generations", list_generations, methods=["GET"]),
+        Route("/api/ai/generations/{generation_id}", get_past_generation, methods=["GET"]),
         Route("/api/ai/videos/generate", generate_video, methods=["POST"]),
         Route("/api/events", events, methods=["GET"]),
         Route(RESULT_PATH, download_result, methods=["GET"]),
@@ -271,14 +274,15 @@ async def enqueue(request: Request) -> Response:
     ]})
 
 
-async def list_queue(request: Request) -> Response:
+def _filtered(request: Request, default: tuple[Status, ...]) -> list[Job]:
+    """The jobs matching the query's filters (`status` else `default` statuses), in order."""
     query = request.query_params
     try:
-        statuses = (Status(query["status"]),) if "status" in query else _ACTIVE
+        statuses = (Status(query["status"]),) if "status" in query else default
     except ValueError:
         allowed = ", ".join(Status)
         raise _invalid("Invalid status filter", f"status must be one of: {allowed}") from None
-    jobs = _store(request).find(
+    return _store(request).find(
         statuses,
         model=query.get("model"),
         media_type=query.get("media_type"),
@@ -286,7 +290,59 @@ async def list_queue(request: Request) -> Response:
         repo=query.get("repo"),
         folder=query.get("folder"),
     )
+
+
+def _int_param(request: Request, name: str, default: int, low: int,
+               high: int | None = None) -> int:
+    """The integer query parameter `name` (`default` when absent), from `low` to `high`."""
+    raw = request.query_params.get(name)
+    if raw is None:
+        return default
+    try:
+        value: int | None = int(raw)
+    except ValueError:
+        value = None
+    if value is None or value < low or (high is not None and value > high):
+        bounds = f"from {low} to {high}" if high is not None else f"at least {low}"
+        raise _invalid(f"Invalid {name}", f"{name} must be an integer {bounds}")
+    return value
+
+
+async def list_queue(request: Request) -> Response:
+    jobs = _filtered(request, _ACTIVE)
     return JSONResponse({"count": len(jobs), "generations": [job.record() for job in jobs]})
+
+
+async def list_generations(request: Request) -> Response:
+    """Past and active generations, newest first, a page at a time, with what each cost and
+    the total over every page."""
+    store = _store(request)
+    page = _int_param(request, "page", 1, 1)
+    size = _int_param(request, "page_size", 50, 1, 1000)
+    jobs = _filtered(request, tuple(Status))[::-1]
+    costs = [store.cost(job) for job in jobs]
+    charged = [cost for cost in costs if cost is not None]
+    start = (page - 1) * size
+    rows = [job.row(cost) for job, cost in zip(jobs[start:start + size],
+                                              costs[start:start + size], strict=True)]
+    return JSONResponse({
+        "count": len(rows),
+        "page_number": page,
+        "page_size": size,
+        "total_entries": len(jobs),
+        "total_pages": -(-len(jobs) // size),
+        "total_cost": format(sum(charged, Decimal(0)), "f") if charged else None,
+        "generations": rows,
+    })
+
+
+async def get_past_generation(request: Request) -> Response:
+    store = _store(request)
+    job = store.get(request.path_params["generation_id"])
+    if job is None:
+        raise _not_found()
+    return JSONResponse({"generation": job.row(store.cost(job)), "status": "success",
+                         "status_message": "resource_found"})
 
 
 async def get_generation(request: Request) -> Response:

@@ -27,16 +27,17 @@ Fault (default routes): what happens.
 - `stuck` (per job): the job stays `processing` forever, until cancelled.
 - `fail` (per job): the job ends `failed` with `FAIL_REASON` as its `error_message`.
 - `echo-normalised` (per job, drawn when it is accepted): the job's record (`GET
-  /ai/queue/{id}` and `GET /ai/queue`) echoes normalised params instead of the verbatim
-  request: `duration` -1 or `"auto"` as the seconds rendered (5), the prompt with surrounding
-  whitespace stripped.
+  /ai/queue/{id}`, `GET /ai/queue`, `GET /ai/generations`) echoes normalised params instead
+  of the verbatim request: `duration` -1 or `"auto"` as the seconds rendered (5), the prompt
+  with surrounding whitespace stripped.
 - `expired-url` (results; per download): the result URL answers 403 from now on; re-reading
   the record gives a fresh URL.
 - `download-cut` (results; per download): the download stops halfway (connection closed
   mid-body, after the full `Content-Length` was announced).
 
-"API" is the JSON routes of the queue and the models (`POST /ai/videos/generate` is left
-alone: it blocks for a whole job); "results" is the result-file route. Simulator control
+"API" is the JSON routes of the queue, the models and past generations (`POST
+/ai/videos/generate` is left alone: it blocks for a whole job); "results" is the result-file
+route. Simulator control
 routes (`/_simulator/...`) never fail.
 
 Python: `server.faults.set("429", rate=0.1)`, `server.faults.set("reset-after", every=3,
@@ -90,6 +91,8 @@ FAIL_REASON = "simulated fault: the render worker crashed"
 _API = (
     "GET /api/ai/models",
     "GET /api/ai/models/{model_id}",
+    "GET /api/ai/generations",
+    "GET /api/ai/generations/{generation_id}",
     "POST /api/ai/queue",
     "GET /api/ai/queue",
     "GET /api/ai/queue/{generation_id}",

@@ -20,7 +20,7 @@ import av
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
-__all__ = ["AUTO_DURATIONS", "SIZES", "effective_seconds", "frame_size", "render_video"]
+__all__ = ["SIZES", "frame_size", "render_video"]
 
 _SIZES_720P: dict[str, tuple[int, int]] = {
     "16:9": (1280, 720),
@@ -56,8 +56,6 @@ SIZES: dict[str, dict[str, tuple[int, int]]] = {
     "4k": _scaled(_SIZES_720P, 3),
 }
 
-_AUTO_SECONDS = 5
-AUTO_DURATIONS = (-1, "auto")  # "the model picks": 2.0 says -1, 2.5 says "auto"
 _AUDIO_RATE = 48_000
 _NOTE_SECONDS = 0.5
 _PENTATONIC = (0, 2, 4, 7, 9, 12)
@@ -71,11 +69,6 @@ def frame_size(resolution: str, aspect_ratio: str) -> tuple[int, int]:
         return SIZES[resolution][aspect]
     except KeyError:
         raise ValueError(f"no frame size for {resolution!r} at {aspect_ratio!r}") from None
-
-
-def effective_seconds(duration: int | str) -> int:
-    """Seconds to render for a requested duration: -1 or "auto" (the model picks) render 5 s."""
-    return _AUTO_SECONDS if duration in AUTO_DURATIONS else int(duration)
 
 
 def render_video(

@@ -16,25 +16,28 @@ from collections.abc import Callable, Collection, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from decimal import Decimal
 from functools import partial
 from pathlib import Path
 from typing import Any
 
+from seedance_widgets.contract.pricing import AUTO_DURATIONS, cost_of, output_seconds
 from seedance_widgets.contract.request import validate_params
 from seedance_widgets.contract.status import COMPLETION_EVENT, Status
 
 from .catalog import Catalog
 from .config import SimulatorConfig
 from .faults import FAIL_REASON, JOBS
-from .render import AUTO_DURATIONS, effective_seconds, frame_size, render_video
+from .render import frame_size, render_video
 
-__all__ = ["API_PARAMS", "RESULT_PATH", "Broadcaster", "Job", "JobStore"]
+__all__ = ["API_PARAMS", "NAMESPACE", "RESULT_PATH", "USER_ID", "Broadcaster", "Job", "JobStore"]
 
 # Request fields the API itself handles; everything else goes to the model's schema.
 API_PARAMS = frozenset({"response_format", "target_namespace"})
 # Where a succeeded job's MP4 is served (a Starlette route template, under the same origin).
 RESULT_PATH = "/api/results/{generation_id}/{token}/video.mp4"
-NAMESPACE = "simulator"
+NAMESPACE = "simulator"  # the namespace and user name every job belongs to
+USER_ID = "00000000-0000-4000-8000-00000000517e"
 
 Event = tuple[str, dict[str, Any]]
 
@@ -61,6 +64,7 @@ class Job:
     done: asyncio.Event = field(default_factory=asyncio.Event)
     task: asyncio.Task[None] | None = None
     echo_normalised: bool = False  # the `echo-normalised` fault: the record normalises params
+    resolved: dict[str, Any] | None = None  # the params validated, defaults in, once it runs
 
     @property
     def result_url(self) -> str | None:
@@ -68,6 +72,12 @@ class Job:
             return None
         path = RESULT_PATH.format(generation_id=self.generation_id, token=self.token)
         return self.origin + path
+
+    @property
+    def namespace(self) -> str:
+        """The namespace the job is saved and billed to (`target_namespace`, else ours)."""
+        target = self.params.get("target_namespace")
+        return target if isinstance(target, str) else NAMESPACE
 
     def echoed_params(self) -> dict[str, Any]:
         """The params as the records echo them: verbatim, or normalised under the fault."""
@@ -90,6 +100,20 @@ class Job:
         }
         return fixed | {k: v for k, v in params.items() if k not in fixed}
 
+    def row(self, cost: Decimal | None) -> dict[str, Any]:
+        """The row of `GET /ai/generations`: the record plus the billed cost and the owner."""
+        record = self.record()
+        owner = {
+            "cost": None if cost is None else format(cost, "f"),
+            "target_namespace": self.namespace,
+            "target_repo": None,
+            "target_directory": None,
+            "user_id": USER_ID,
+            "username": NAMESPACE,
+            "user_image": None,
+        }
+        return owner | {k: v for k, v in record.items() if k not in owner}
+
 
 def _normalised(params: Mapping[str, Any]) -> dict[str, Any]:
     """`params` as a normalising service would echo them: an automatic duration as the
@@ -98,7 +122,7 @@ def _normalised(params: Mapping[str, Any]) -> dict[str, Any]:
     if isinstance(echoed.get("prompt"), str):
         echoed["prompt"] = echoed["prompt"].strip()
     if echoed.get("duration") in AUTO_DURATIONS:
-        echoed["duration"] = effective_seconds(echoed["duration"])
+        echoed["duration"] = output_seconds(echoed["duration"])
     return echoed
 
 
@@ -221,7 +245,8 @@ class JobStore:
         repo: str | None = None,
         folder: str | None = None,
     ) -> list[Job]:
-        """Jobs matching every filter given. Jobs have no repo or folder, so those match none."""
+        """Jobs matching every filter given, in enqueue order. Jobs have no repo or folder, so
+        those match none."""
         if repo is not None or folder is not None:
             return []
         return [
@@ -229,8 +254,14 @@ class JobStore:
             if job.status in statuses
             and model in (None, job.model)
             and media_type in (None, "video")
-            and namespace in (None, NAMESPACE)
+            and namespace in (None, job.namespace)
         ]
+
+    def cost(self, job: Job) -> Decimal | None:
+        """What `job` was charged: its model's price for a succeeded job, else nothing."""
+        if job.status is not Status.SUCCEEDED or job.resolved is None:
+            return None
+        return cost_of(job.resolved, self.catalog.spec(job.model))
 
     def cancel(self, generation_id: str) -> Job | None:
         """Cancel an active job (no event is sent); a terminal one is left as it is."""
@@ -272,7 +303,7 @@ class JobStore:
             self._finish(job, Status.FAILED, FAIL_REASON)
             return
         try:
-            params = self.validate(job.model, job.params)
+            params = job.resolved = self.validate(job.model, job.params)
             await asyncio.gather(asyncio.sleep(self.config.process_seconds),
                                  self._render(job, params))
         except Exception as exc:
@@ -289,7 +320,7 @@ class JobStore:
             prompt=str(params.get("prompt", "")),
             width=width,
             height=height,
-            seconds=effective_seconds(params.get("duration", -1)),
+            seconds=output_seconds(params.get("duration", -1)),
             audio=bool(params.get("generate_audio")),
             watermark=bool(params.get("watermark")),
             label="SIMULATED " + job.generation_id[:8],
