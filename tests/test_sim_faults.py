@@ -72,6 +72,18 @@ async def test_echo_normalised_records_echo_what_was_rendered(sim, http) -> None
     assert [e.subject for e in sim.faults.events] == [ids[1]]
 
 
+async def test_echo_normalised_turns_auto_into_seconds(sim, http) -> None:
+    sim.faults.set("echo-normalised", every=1)
+    answer = await http.post("/ai/queue", json={
+        "model": "bytedance-seedance-2-5-text-to-video", "prompt": "auto fox ",
+        "resolution": "480p", "duration": "auto", "generate_audio": False})
+    generation_id = answer.json()["generations"][0]["generation_id"]
+    record = (await http.get(f"/ai/queue/{generation_id}")).json()
+    assert (record["prompt"], record["duration"]) == ("auto fox", 5)
+    assert sim.store.get(generation_id).params["duration"] == "auto"  # what was asked
+    await http.delete(f"/ai/queue/{generation_id}")
+
+
 async def test_status_unknown_accepts_the_job_but_says_pending(sim, http) -> None:
     sim.faults.set("status-unknown", every=1, max=1)
     answer = await http.post("/ai/queue", json=SMALL | {"prompt": "pending fox",

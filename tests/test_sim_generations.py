@@ -76,6 +76,12 @@ def listing(http: httpx.Client, **query: Any) -> dict[str, Any]:
     return response.json()
 
 
+def test_the_routes_need_the_key(sim) -> None:
+    for path in ("/ai/generations", "/ai/generations/some-id"):
+        answer = httpx.get(sim.base_url + path, trust_env=False)
+        assert answer.status_code == 401 and answer.json()["status_message"] == "unauthenticated"
+
+
 def test_the_routes_are_in_the_api_fault_group() -> None:
     for fault in ("429", "500", "502", "503", "reset-before", "slow", "malformed"):
         assert {"GET /api/ai/generations", "GET /api/ai/generations/{generation_id}"} <= set(
@@ -204,3 +210,28 @@ def test_costs_are_exact_decimals() -> None:
     unpriced = replace(spec, pricing={})
     assert estimate_cost(request, unpriced) is None
     assert total_cost([request], unpriced) is None
+
+
+@pytest.mark.parametrize(("model", "params", "cost"), [
+    ("bytedance-seedance-2-0-text-to-video", {"resolution": "4k", "duration": 4}, "1.6"),
+    ("bytedance-seedance-2-0-text-to-video", {"resolution": "1080p", "duration": -1}, "2.0"),
+    ("bytedance-seedance-2-0-text-to-video", {"resolution": "480p", "duration": 4}, "0.8"),
+    ("bytedance-seedance-2-0-mini-text-to-video", {"resolution": "480p", "duration": 4}, "0.20"),
+    ("bytedance-seedance-2-0-fast-reference-to-video",
+     {"resolution": "480p", "duration": 4, "generate_audio": True}, "0.32"),
+    ("bytedance-seedance-2-5-text-to-video", {"resolution": "720p", "duration": "auto",
+                                              "generate_audio": True}, "1.40"),
+    ("bytedance-seedance-2-5-image-to-video", {"resolution": "480p", "duration": 30,
+                                               "generate_audio": False}, "4.80"),
+])
+def test_family_costs(model, params, cost) -> None:
+    spec = bundled_model(model)
+    assert format(cost_of(params, spec), "f") == cost
+
+
+def test_placeholder_prices_rank_the_tiers() -> None:
+    def rate(model: str) -> Decimal:
+        return cost_of({"resolution": "480p", "duration": 1}, bundled_model(model))
+
+    assert rate("bytedance-seedance-2-0-mini-text-to-video") < rate(FAST) < rate(
+        "bytedance-seedance-2-5-text-to-video") < rate("bytedance-seedance-2-0-text-to-video")

@@ -455,7 +455,7 @@ def test_stats_key_sse_and_results_by_template(simulator: SimulatorServer,
     with client.stream("GET", "/events") as response:
         assert response.status_code == 200
     assert simulator.stats() == {
-        "GET /api/results/{generation_id}/{token}/video.mp4": 1,
+        "GET /api/results/{generation_id}/{token}/video.{extension}": 1,
         "GET /api/events": 1,
     }
 

@@ -35,9 +35,9 @@ Fault (default routes): what happens.
 - `download-cut` (results; per download): the download stops halfway (connection closed
   mid-body, after the full `Content-Length` was announced).
 
-"API" is the JSON routes of the queue, the models and past generations (`POST
-/ai/videos/generate` is left alone: it blocks for a whole job); "results" is the result-file
-route. Simulator control
+"API" is the JSON routes of the queue, the models and past generations, and the repository
+routes (`POST /ai/videos/generate` is left alone: it blocks for a whole job); "results" is
+the result-file route. Simulator control
 routes (`/_simulator/...`) never fail.
 
 Python: `server.faults.set("429", rate=0.1)`, `server.faults.set("reset-after", every=3,
@@ -74,6 +74,8 @@ from typing import Any
 from starlette.routing import BaseRoute, Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from .repos import FILE_PATH, REPOS_PATH
+
 __all__ = [
     "ENQUEUE",
     "FAIL_REASON",
@@ -97,8 +99,12 @@ _API = (
     "GET /api/ai/queue",
     "GET /api/ai/queue/{generation_id}",
     "DELETE /api/ai/queue/{generation_id}",
+    f"POST {REPOS_PATH}",
+    f"PUT {FILE_PATH}",
+    f"GET {FILE_PATH}",
+    f"HEAD {FILE_PATH}",
 )
-RESULTS = "GET /api/results/{generation_id}/{token}/video.mp4"
+RESULTS = "GET /api/results/{generation_id}/{token}/video.{extension}"
 EVENTS = "GET /api/events"
 ENQUEUE = "POST /api/ai/queue"
 JOBS = "job"  # the opportunity of the per-job faults: a job accepted, or starting to process

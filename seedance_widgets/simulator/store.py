@@ -20,6 +20,7 @@ from decimal import Decimal
 from functools import partial
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from seedance_widgets.contract.pricing import AUTO_DURATIONS, cost_of, output_seconds
 from seedance_widgets.contract.request import validate_params
@@ -28,14 +29,16 @@ from seedance_widgets.contract.status import COMPLETION_EVENT, Status
 from .catalog import Catalog
 from .config import SimulatorConfig
 from .faults import FAIL_REASON, JOBS
+from .media import gather_media
 from .render import frame_size, render_video
+from .repos import Repos
 
 __all__ = ["API_PARAMS", "NAMESPACE", "RESULT_PATH", "USER_ID", "Broadcaster", "Job", "JobStore"]
 
 # Request fields the API itself handles; everything else goes to the model's schema.
 API_PARAMS = frozenset({"response_format", "target_namespace"})
 # Where a succeeded job's MP4 is served (a Starlette route template, under the same origin).
-RESULT_PATH = "/api/results/{generation_id}/{token}/video.mp4"
+RESULT_PATH = "/api/results/{generation_id}/{token}/video.{extension}"
 NAMESPACE = "simulator"  # the namespace and user name every job belongs to
 USER_ID = "00000000-0000-4000-8000-00000000517e"
 
@@ -70,8 +73,14 @@ class Job:
     def result_url(self) -> str | None:
         if self.status is not Status.SUCCEEDED:
             return None
-        path = RESULT_PATH.format(generation_id=self.generation_id, token=self.token)
+        path = RESULT_PATH.format(generation_id=self.generation_id, token=self.token,
+                                  extension=self.extension)
         return self.origin + path
+
+    @property
+    def extension(self) -> str:
+        """The result's container: `output_format` (2.5 models), else mp4."""
+        return str((self.resolved or {}).get("output_format", "mp4"))
 
     @property
     def namespace(self) -> str:
@@ -197,6 +206,7 @@ class JobStore:
                                                     ignore_cleanup_errors=True)
         self.data_dir = Path(config.data_dir or self._tmp.name)
         self.data_dir.mkdir(parents=True, exist_ok=True)
+        self.repos = Repos(self.data_dir / "repos")
 
     def validate(self, model: str, params: Mapping[str, Any]) -> dict[str, Any]:
         """The model's parameters, complete; raises `InvalidRequestError` like the real queue."""
@@ -272,12 +282,15 @@ class JobStore:
                 job.task.cancel()
         return job
 
-    def result_file(self, generation_id: str, token: str) -> Path | None:
-        """The MP4 of a succeeded job, if `token` is its download token."""
+    def result_file(self, generation_id: str, token: str,
+                    extension: str | None = None) -> Path | None:
+        """The video of a succeeded job, if `token` is its download token (and `extension`,
+        when given, its container's)."""
         job = self._jobs.get(generation_id)
         if job is None or job.status is not Status.SUCCEEDED:
             return None
-        if not secrets.compare_digest(job.token, token):
+        if not secrets.compare_digest(job.token, token) or extension not in (None,
+                                                                              job.extension):
             return None
         return self._path(job)
 
@@ -312,8 +325,12 @@ class JobStore:
             self._finish(job, Status.SUCCEEDED)
 
     async def _render(self, job: Job, params: Mapping[str, Any]) -> None:
+        """Fetch and check the job's input media (`MediaError` fails the job), then render."""
+        inputs = await gather_media(self.catalog.spec(job.model), params,
+                                    own_file=partial(self._own_file, job.origin),
+                                    timeout=self.config.fetch_timeout)
         width, height = frame_size(params.get("resolution", "720p"),
-                                   params.get("aspect_ratio", "16:9"))
+                                   params.get("aspect_ratio", "adaptive"), inputs.source_size)
         render = partial(
             render_video,
             self._path(job),
@@ -324,6 +341,10 @@ class JobStore:
             audio=bool(params.get("generate_audio")),
             watermark=bool(params.get("watermark")),
             label="SIMULATED " + job.generation_id[:8],
+            container=job.extension,
+            first=inputs.first,
+            last=inputs.last,
+            references=[(r.label, r.picture) for r in inputs.references],
         )
         loop = asyncio.get_running_loop()
         await loop.run_in_executor(self._executor, self._render_in_slot, job, render)
@@ -348,5 +369,14 @@ class JobStore:
         elif status is Status.FAILED:
             self.events.publish(COMPLETION_EVENT, data | {"error": error})
 
+    def _own_file(self, origin: str, url: str) -> Path | None:
+        """The repository file `url` names on this simulator (see `media.OwnFile`)."""
+        parts, ours = urlsplit(url), urlsplit(origin)
+        loopback = {"127.0.0.1", "localhost", "::1"}
+        same_host = parts.hostname == ours.hostname or {parts.hostname, ours.hostname} <= loopback
+        if parts.scheme != ours.scheme or parts.port != ours.port or not same_host:
+            return None
+        return self.repos.file_at(parts.path)
+
     def _path(self, job: Job) -> Path:
-        return self.data_dir / f"{job.generation_id}.mp4"
+        return self.data_dir / f"{job.generation_id}.{job.extension}"
