@@ -303,6 +303,7 @@ async def list_generations(request: Request) -> Response:
 
 
 async def get_past_generation(request: Request) -> Response:
+    """One generation's row, with what it cost once final."""
     store = _store(request)
     job = store.get(request.path_params["generation_id"])
     if job is None:

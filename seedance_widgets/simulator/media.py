@@ -65,8 +65,11 @@ class InputMedia:
 
 
 async def gather_media(spec: ModelSpec, params: Mapping[str, Any], *, own_file: OwnFile,
-                 timeout: float) -> InputMedia:
+                       timeout: float) -> InputMedia:
     """Fetch and check every media URL in `params` (validated against `spec`) at once."""
+    listed = [(f, url) for f in spec.reference_fields for url in params.get(f.name, ())]
+    if not listed and not any(params.get(name) for name in (FIRST_FRAME, LAST_FRAME)):
+        return InputMedia()
     async with httpx.AsyncClient(timeout=timeout, follow_redirects=True,
                                  trust_env=False) as http:
         async def load(fs: FieldSpec, url: str) -> Image.Image | None:
@@ -75,11 +78,10 @@ async def gather_media(spec: ModelSpec, params: Mapping[str, Any], *, own_file: 
 
         async def frame(name: str) -> Image.Image | None:
             fs, url = spec.field(name), params.get(name)
-            return await load(fs, url) if fs is not None and fs.media and url else None
+            return await load(fs, url) if fs is not None and url else None
 
-        first, last = await asyncio.gather(frame(FIRST_FRAME), frame(LAST_FRAME))
-        listed = [(f, url) for f in spec.reference_fields for url in params.get(f.name, ())]
-        pictures = await asyncio.gather(*(load(f, url) for f, url in listed))
+        first, last, *pictures = await asyncio.gather(
+            frame(FIRST_FRAME), frame(LAST_FRAME), *(load(fs, url) for fs, url in listed))
     counts: dict[str, int] = {}
     references = []
     for (fs, _), picture in zip(listed, pictures, strict=True):

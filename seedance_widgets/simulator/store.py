@@ -1,4 +1,5 @@
-"""In-memory generations: the queue's state machine, the renders and the event broadcaster.
+"""In-memory generations: the queue's state machine, their input media and renders, what
+they cost, the repositories their inputs live in, and the event broadcaster.
 
 Everything here runs on the server's event loop except the renders, which run in worker
 threads (at most `config.max_parallel_renders` at once).
@@ -37,7 +38,7 @@ __all__ = ["API_PARAMS", "NAMESPACE", "RESULT_PATH", "USER_ID", "Broadcaster", "
 
 # Request fields the API itself handles; everything else goes to the model's schema.
 API_PARAMS = frozenset({"response_format", "target_namespace"})
-# Where a succeeded job's MP4 is served (a Starlette route template, under the same origin).
+# Where a succeeded job's video is served (a Starlette route template, same origin).
 RESULT_PATH = "/api/results/{generation_id}/{token}/video.{extension}"
 NAMESPACE = "simulator"  # the namespace and user name every job belongs to
 USER_ID = "00000000-0000-4000-8000-00000000517e"
