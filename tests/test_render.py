@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 from pathlib import Path
 
 import av
 import numpy as np
 import pytest
+from PIL import Image
 
+from seedance_widgets.contract.pricing import output_seconds
 from seedance_widgets.simulator.render import (
     SIZES,
-    effective_seconds,
     frame_size,
+    letterbox,
+    reference_boxes,
     render_video,
 )
 
@@ -131,10 +135,10 @@ def test_frame_size_rejects_unknown_values(resolution: str, aspect: str) -> None
         frame_size(resolution, aspect)
 
 
-def test_effective_seconds_turns_auto_into_five() -> None:
-    assert effective_seconds(-1) == 5
-    assert effective_seconds(4) == 4
-    assert effective_seconds(15) == 15
+def test_output_seconds_turns_auto_into_five() -> None:
+    assert output_seconds(-1) == output_seconds("auto") == 5
+    assert output_seconds(4) == 4
+    assert output_seconds(30) == 30
 
 
 @pytest.mark.parametrize(("resolution", "aspect", "size"), MATRIX)
@@ -154,7 +158,7 @@ def test_every_reference_size_renders_as_24_fps_h264(
 
 @pytest.mark.parametrize("duration", [5, -1])
 def test_requested_duration_is_rendered(tmp_path: Path, duration: int) -> None:
-    seconds = effective_seconds(duration)
+    seconds = output_seconds(duration)
     info = probe(render(tmp_path / "clip.mp4", seconds=seconds))
     assert info.frames / info.rate == pytest.approx(5, abs=0.1)
     assert info.seconds == pytest.approx(5, abs=0.1)
@@ -216,3 +220,42 @@ def test_impossible_requests_are_refused(
     with pytest.raises(ValueError):
         render(tmp_path / "clip.mp4", width=width, height=height, seconds=seconds)
     assert list(tmp_path.iterdir()) == []
+
+
+def test_adaptive_follows_the_input_picture() -> None:
+    assert frame_size("480p", "adaptive", (640, 480)) == SIZES["480p"]["4:3"]
+    assert frame_size("720p", "adaptive", (1080, 1920)) == SIZES["720p"]["9:16"]
+    assert frame_size("720p", "adaptive", (3000, 1280)) == SIZES["720p"]["21:9"]
+    assert frame_size("720p", "16:9", (100, 100)) == SIZES["720p"]["16:9"]  # only adaptive
+
+
+def test_letterbox_fits_the_whole_picture_on_black() -> None:
+    boxed = np.asarray(letterbox(Image.new("RGB", (100, 200), (250, 10, 10)), 400, 200))
+    assert boxed.shape == (200, 400, 3)
+    assert boxed[:, :140].max() == 0 and boxed[:, 260:].max() == 0  # bars left and right
+    assert (boxed[:, 160:240] == (250, 10, 10)).all()
+
+
+def test_reference_boxes_fit_one_row_along_the_bottom() -> None:
+    assert reference_boxes([], 864, 496) == []
+    few = reference_boxes([(4, 3), (3, 4), (1, 1)], 864, 496)
+    assert [h for *_, h in few] == [496 // 6] * 3
+    many = reference_boxes([(16, 9)] * 30, 864, 496)
+    assert len(many) == 30 and many[-1][0] + many[-1][2] <= 864
+    assert all(top + h < 496 for _, top, _, h in many)
+    assert all(a[0] + a[2] < b[0] for a, b in itertools.pairwise(many))
+
+
+def test_mov_container_and_refusals(tmp_path: Path) -> None:
+    path = tmp_path / "clip.mov"
+    render_video(path, prompt=PROMPT, width=864, height=496, seconds=0.5, audio=True,
+                 watermark=False, container="mov")
+    assert path.read_bytes()[4:12] == b"ftypqt  "
+    assert probe(path).audio_codecs == ["aac"]
+    refused = {"prompt": "p", "width": 864, "height": 496, "seconds": 0.5, "audio": False,
+               "watermark": False}
+    with pytest.raises(ValueError, match="container"):
+        render_video(tmp_path / "x.avi", container="avi", **refused)
+    with pytest.raises(ValueError, match="needs a first frame"):
+        render_video(tmp_path / "x.mp4", last=Image.new("RGB", (8, 8)), **refused)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["clip.mov"]

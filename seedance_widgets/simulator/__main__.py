@@ -33,7 +33,11 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--api-key", default=None,
                         help="accept only this Bearer token (default: any non-empty one)")
     parser.add_argument("--data-dir", type=Path, default=None,
-                        help="keep results here (default: a temporary directory)")
+                        help="keep results and repository files here (default: a temporary "
+                        "directory)")
+    parser.add_argument("--fetch-timeout", type=float, default=defaults.fetch_timeout,
+                        metavar="SECONDS", help="timeout of each fetch of an input media URL "
+                        "from another host")
     faults = parser.add_argument_group("fault injection (see seedance_widgets/simulator/faults.py)")
     faults.add_argument("--fault", action="append", default=[], metavar="NAME=TRIGGER",
                         help="inject a fault: NAME=RATE or NAME=every:N, then optional "
@@ -63,6 +67,7 @@ def main(argv: list[str] | None = None) -> int:
         keepalive_seconds=args.keepalive_seconds,
         api_key=args.api_key,
         data_dir=args.data_dir,
+        fetch_timeout=args.fetch_timeout,
         faults=faults,
     )
     stopping = threading.Event()

@@ -15,6 +15,7 @@ import threading
 from collections import Counter
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
+from decimal import Decimal
 from typing import Any
 
 from starlette.applications import Starlette
@@ -29,13 +30,24 @@ from seedance_widgets.contract.errors import InvalidRequestError
 from seedance_widgets.contract.status import Status
 
 from .config import SimulatorConfig
-from .faults import EVENTS, RESULTS, InjectFaults
-from .store import RESULT_PATH, JobStore
+from .faults import ENQUEUE, EVENTS, RESULTS, InjectFaults
+from .problems import (
+    Reject,
+    invalid,
+    json_object,
+    model_not_found,
+    not_found,
+    problem,
+    reject_handler,
+)
+from .repo_api import REPO_ROUTES
+from .store import RESULT_PATH, Job, JobStore
 
 __all__ = ["RequestCounter", "create_app"]
 
 _ACTIVE = (Status.QUEUED, Status.PROCESSING)
 _RESPONSE_FORMATS = ("url", "b64_json")
+_VIDEO_TYPES = {"mp4": "video/mp4", "mov": "video/quicktime"}
 
 
 def create_app(config: SimulatorConfig, store: JobStore | None = None) -> Starlette:
@@ -60,7 +72,7 @@ def create_app(config: SimulatorConfig, store: JobStore | None = None) -> Starle
     app = Starlette(
         routes=routes,
         middleware=_middleware(config, routes, counter),
-        exception_handlers={_Reject: _reject_handler, 404: _no_route_handler},
+        exception_handlers={Reject: reject_handler, 404: _no_route_handler},
         lifespan=lifespan,
     )
     app.state.config = config
@@ -78,9 +90,12 @@ def _routes() -> list[BaseRoute]:
         Route("/api/ai/queue", list_queue, methods=["GET"]),
         Route("/api/ai/queue/{generation_id}", get_generation, methods=["GET"]),
         Route("/api/ai/queue/{generation_id}", cancel_generation, methods=["DELETE"]),
+        Route("/api/ai/generations", list_generations, methods=["GET"]),
+        Route("/api/ai/generations/{generation_id}", get_past_generation, methods=["GET"]),
         Route("/api/ai/videos/generate", generate_video, methods=["POST"]),
         Route("/api/events", events, methods=["GET"]),
         Route(RESULT_PATH, download_result, methods=["GET"]),
+        *REPO_ROUTES,
         Route("/_simulator/stats", simulator_stats, methods=["GET"]),
         Route("/_simulator/reset", simulator_reset, methods=["POST"]),
         Route("/_simulator/faults", simulator_faults, methods=["GET", "POST"]),
@@ -97,44 +112,8 @@ def _middleware(
     ]
 
 
-# --- error bodies -----------------------------------------------------------------------------
-
-
-class _Reject(Exception):
-    """Raised by an endpoint to answer with `response` instead."""
-
-    def __init__(self, response: Response):
-        self.response = response
-
-
-async def _reject_handler(_request: Request, exc: Exception) -> Response:
-    assert isinstance(exc, _Reject)
-    return exc.response
-
-
 async def _no_route_handler(_request: Request, _exc: Exception) -> Response:
-    return _not_found().response
-
-
-def problem(status_code: int, error_type: str, title: str, detail: str | None = None) -> Response:
-    """The `{"error": {"type", "title", "detail"}, "status": "error", ...}` body."""
-    error = {"type": error_type, "title": title}
-    if detail is not None:
-        error["detail"] = detail
-    body = {"error": error, "status": "error", "status_message": error_type}
-    return JSONResponse(body, status_code=status_code)
-
-
-def _invalid(title: str, detail: str) -> _Reject:
-    return _Reject(problem(400, "invalid_params", title, detail))
-
-
-def _not_found() -> _Reject:
-    return _Reject(problem(404, "resource_not_found", "The requested resource could not be found"))
-
-
-def _model_not_found(model: Any) -> Response:
-    return JSONResponse({"error": {"message": f"Model not found: {model}"}}, status_code=404)
+    return not_found().response
 
 
 # --- middleware -------------------------------------------------------------------------------
@@ -222,22 +201,12 @@ def _origin(request: Request) -> str:
     return f"{request.url.scheme}://{request.url.netloc}"
 
 
-async def _json_object(request: Request) -> dict[str, Any]:
-    try:
-        body = await request.json()
-    except (json.JSONDecodeError, UnicodeDecodeError):
-        raise _invalid("Invalid request body", "The body is not valid JSON") from None
-    if not isinstance(body, dict):
-        raise _invalid("Invalid request body", "The body must be a JSON object")
-    return body
-
-
 def _model_of(store: JobStore, body: Mapping[str, Any]) -> str:
     model = body.get("model")
     if model is None:
-        raise _invalid("model is required", "Pass the id of an image or video model")
+        raise invalid("model is required", "Pass the id of an image or video model")
     if not isinstance(model, str) or model not in store.catalog:
-        raise _Reject(_model_not_found(model))
+        raise Reject(model_not_found(model))
     return model
 
 
@@ -248,33 +217,38 @@ async def list_models(request: Request) -> Response:
 async def get_model(request: Request) -> Response:
     model_id = request.path_params["model_id"]
     model = _store(request).catalog.get(model_id)
-    return JSONResponse(model) if model is not None else _model_not_found(model_id)
+    return JSONResponse(model) if model is not None else model_not_found(model_id)
 
 
 async def enqueue(request: Request) -> Response:
     """Checks only the model and `num_generations`; the job validates its params when it runs."""
     store = _store(request)
-    body = await _json_object(request)
+    body = await json_object(request)
     model = _model_of(store, body)
     count = body.get("num_generations")
     count = 1 if count is None else count
     if isinstance(count, bool) or not isinstance(count, int) or not 1 <= count <= 4:
-        raise _invalid("num_generations must be an integer between 1 and 4", f"Got {count!r}")
+        raise invalid("num_generations must be an integer between 1 and 4", f"Got {count!r}")
     params = {k: v for k, v in body.items() if k not in ("model", "num_generations")}
     jobs = store.submit(model, params, _origin(request), count)
+    prompt = params.get("prompt")
+    unknown = request.app.state.faults.trigger(
+        "status-unknown", ENQUEUE, prompt if isinstance(prompt, str) else None)
     return JSONResponse({"generations": [
-        {"generation_id": job.generation_id, "status": str(job.status)} for job in jobs
+        {"generation_id": job.generation_id, "status": "pending" if unknown else str(job.status)}
+        for job in jobs
     ]})
 
 
-async def list_queue(request: Request) -> Response:
+def _filtered(request: Request, default: tuple[Status, ...]) -> list[Job]:
+    """The jobs matching the query's filters (`status` else `default` statuses), in order."""
     query = request.query_params
     try:
-        statuses = (Status(query["status"]),) if "status" in query else _ACTIVE
+        statuses = (Status(query["status"]),) if "status" in query else default
     except ValueError:
         allowed = ", ".join(Status)
-        raise _invalid("Invalid status filter", f"status must be one of: {allowed}") from None
-    jobs = _store(request).find(
+        raise invalid("Invalid status filter", f"status must be one of: {allowed}") from None
+    return _store(request).find(
         statuses,
         model=query.get("model"),
         media_type=query.get("media_type"),
@@ -282,36 +256,89 @@ async def list_queue(request: Request) -> Response:
         repo=query.get("repo"),
         folder=query.get("folder"),
     )
+
+
+def _int_param(request: Request, name: str, default: int, low: int,
+               high: int | None = None) -> int:
+    """The integer query parameter `name` (`default` when absent), from `low` to `high`."""
+    raw = request.query_params.get(name)
+    if raw is None:
+        return default
+    try:
+        value: int | None = int(raw)
+    except ValueError:
+        value = None
+    if value is None or value < low or (high is not None and value > high):
+        bounds = f"from {low} to {high}" if high is not None else f"at least {low}"
+        raise invalid(f"Invalid {name}", f"{name} must be an integer {bounds}")
+    return value
+
+
+async def list_queue(request: Request) -> Response:
+    jobs = _filtered(request, _ACTIVE)
     return JSONResponse({"count": len(jobs), "generations": [job.record() for job in jobs]})
+
+
+async def list_generations(request: Request) -> Response:
+    """Past and active generations, newest first, a page at a time, with what each cost and
+    the total over every page."""
+    store = _store(request)
+    page = _int_param(request, "page", 1, 1)
+    size = _int_param(request, "page_size", 50, 1, 1000)
+    jobs = _filtered(request, tuple(Status))[::-1]
+    costs = [store.cost(job) for job in jobs]
+    charged = [cost for cost in costs if cost is not None]
+    start = (page - 1) * size
+    rows = [job.row(cost) for job, cost in zip(jobs[start:start + size],
+                                              costs[start:start + size], strict=True)]
+    return JSONResponse({
+        "count": len(rows),
+        "page_number": page,
+        "page_size": size,
+        "total_entries": len(jobs),
+        "total_pages": -(-len(jobs) // size),
+        "total_cost": format(sum(charged, Decimal(0)), "f") if charged else None,
+        "generations": rows,
+    })
+
+
+async def get_past_generation(request: Request) -> Response:
+    """One generation's row, with what it cost once final."""
+    store = _store(request)
+    job = store.get(request.path_params["generation_id"])
+    if job is None:
+        raise not_found()
+    return JSONResponse({"generation": job.row(store.cost(job)), "status": "success",
+                         "status_message": "resource_found"})
 
 
 async def get_generation(request: Request) -> Response:
     job = _store(request).get(request.path_params["generation_id"])
     if job is None:
-        raise _not_found()
+        raise not_found()
     return JSONResponse(job.record())
 
 
 async def cancel_generation(request: Request) -> Response:
     generation_id = request.path_params["generation_id"]
     if _store(request).cancel(generation_id) is None:
-        raise _not_found()
+        raise not_found()
     return JSONResponse({"status": "success", "generation_id": generation_id})
 
 
 async def generate_video(request: Request) -> Response:
     """Validates at once, then blocks for the job's whole queue + processing time."""
     store = _store(request)
-    body = await _json_object(request)
+    body = await json_object(request)
     model = _model_of(store, body)
     params = {k: v for k, v in body.items() if k != "model"}
     try:
         store.validate(model, params)
     except InvalidRequestError as exc:
-        raise _invalid("Invalid parameters", str(exc)) from None
+        raise invalid("Invalid parameters", str(exc)) from None
     response_format = params.get("response_format", "url")
     if response_format not in _RESPONSE_FORMATS:
-        raise _invalid("Invalid response_format",
+        raise invalid("Invalid response_format",
                        f"response_format must be one of: {', '.join(_RESPONSE_FORMATS)}")
     (job,) = store.submit(model, params, _origin(request))
     await job.done.wait()
@@ -358,18 +385,19 @@ async def events(request: Request) -> Response:
 
 
 async def download_result(request: Request) -> Response:
-    """The MP4 behind a result URL; an expired token gets 403, as a presigned URL would."""
+    """The video behind a result URL; an expired token gets 403, as a presigned URL would."""
     store = _store(request)
     generation_id, token = request.path_params["generation_id"], request.path_params["token"]
     if store.token_expired(generation_id, token):
         return _expired()
-    path = store.result_file(generation_id, token)
+    extension = request.path_params["extension"]
+    path = store.result_file(generation_id, token, extension)
     if path is None or not path.is_file():
-        raise _not_found()
+        raise not_found()
     if store.config.faults.trigger("expired-url", RESULTS, generation_id):
         store.renew_token(generation_id)
         return _expired()
-    return FileResponse(path, media_type="video/mp4")
+    return FileResponse(path, media_type=_VIDEO_TYPES[extension])
 
 
 def _expired() -> Response:
@@ -387,7 +415,7 @@ async def simulator_faults(request: Request) -> Response:
     "seed": 1, "retry_after": 1, "slow_seconds": 35}` changes it (clear first, then set)."""
     faults = request.app.state.faults
     if request.method == "POST":
-        body = await _json_object(request)
+        body = await json_object(request)
         try:
             if body.get("clear"):
                 faults.clear()
@@ -399,7 +427,7 @@ async def simulator_faults(request: Request) -> Response:
             for spec in body.get("set") or ():
                 faults.parse(str(spec))
         except (ValueError, TypeError) as exc:
-            raise _invalid("Invalid fault plan", str(exc)) from None
+            raise invalid("Invalid fault plan", str(exc)) from None
     return JSONResponse(faults.to_json())
 
 

@@ -1,4 +1,4 @@
-"""The models the simulator serves: the contract's bundled model objects plus its own extras."""
+"""The models the simulator serves: the contract's bundled model objects, the whole family."""
 
 from __future__ import annotations
 
@@ -6,32 +6,32 @@ import json
 from collections.abc import Iterable
 from functools import cache
 from importlib import resources
-from importlib.abc import Traversable
 from typing import Any
 
-from seedance_widgets.contract.schema import DEFAULT_MODEL, ModelSpec
+from seedance_widgets.contract.schema import DEFAULT_MODEL, ModelSpec, bundled_model_ids
 
 __all__ = ["Catalog"]
+
+# Served with its schema under `request_schema`, the spelling some vendor pages use, so
+# clients meet both spellings (the bundled files all say `json_request_schema`).
+_REQUEST_SCHEMA_SPELLING = frozenset({"bytedance-seedance-2-0-text-to-video"})
 
 
 class Catalog:
     """Raw model objects by id, default model first, and their parsed request schemas."""
 
     def __init__(self, models: Iterable[dict[str, Any]]):
-        ordered = sorted(models, key=lambda m: m["id"] != DEFAULT_MODEL)
+        ordered = sorted(models, key=lambda m: (m["id"] != DEFAULT_MODEL, m["id"]))
         self._models = {m["id"]: m for m in ordered}
         self._specs = {mid: ModelSpec.from_model_object(m) for mid, m in self._models.items()}
 
     @classmethod
     @cache
     def bundled(cls) -> Catalog:
-        """`contract/models/*.json` (schema under `json_request_schema`) and
-        `simulator/catalog/*.json` (schema under `request_schema`)."""
-        folders = (
-            resources.files("seedance_widgets.contract") / "models",
-            resources.files(__package__) / "catalog",
-        )
-        return cls(_read_json(entry) for folder in folders for entry in _json_files(folder))
+        """Every model object in `contract/models/`."""
+        folder = resources.files("seedance_widgets.contract") / "models"
+        return cls(_served(json.loads((folder / f"{mid}.json").read_text("utf-8")))
+                   for mid in bundled_model_ids())
 
     def __contains__(self, model_id: object) -> bool:
         return model_id in self._models
@@ -49,9 +49,8 @@ class Catalog:
         return self._specs[model_id]
 
 
-def _json_files(folder: Traversable) -> list[Traversable]:
-    return sorted((e for e in folder.iterdir() if e.name.endswith(".json")), key=lambda e: e.name)
-
-
-def _read_json(entry: Traversable) -> dict[str, Any]:
-    return json.loads(entry.read_text("utf-8"))
+def _served(model: dict[str, Any]) -> dict[str, Any]:
+    """The object as the simulator serves it (see `_REQUEST_SCHEMA_SPELLING`)."""
+    if model["id"] in _REQUEST_SCHEMA_SPELLING:
+        model["request_schema"] = model.pop("json_request_schema")
+    return model

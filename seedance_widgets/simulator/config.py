@@ -14,9 +14,10 @@ __all__ = ["SimulatorConfig"]
 class SimulatorConfig:
     """Timings, auth and storage of a simulator.
 
-    `api_key=None` accepts any non-empty Bearer token; `data_dir=None` keeps results in a
-    temporary directory removed when the app shuts down. `faults` is the fault-injection plan
-    (none by default; see `faults.py`), changeable while the simulator runs.
+    `api_key=None` accepts any non-empty Bearer token; `data_dir=None` keeps results and
+    repository files in a temporary directory removed when the app shuts down. `faults` is the
+    fault-injection plan (none by default; see `faults.py`), changeable while the simulator
+    runs. `fetch_timeout` bounds each fetch of an input media URL from elsewhere.
     """
 
     queue_seconds: float = 0.5
@@ -25,4 +26,5 @@ class SimulatorConfig:
     api_key: str | None = None
     data_dir: Path | None = None
     max_parallel_renders: int = 2
+    fetch_timeout: float = 5.0
     faults: Faults = field(default_factory=Faults)

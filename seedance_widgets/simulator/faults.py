@@ -10,24 +10,34 @@ Fault (default routes): what happens.
 - `429` (API, results): 429 with `Retry-After`; the request is not processed.
 - `500` (API, results): the request IS processed (a `POST /ai/queue` accepts the job), then 500.
 - `502` (API, results): 502 before the request is processed (the gateway lost the backend).
+- `502-after` (API): the request IS processed (a `POST /ai/queue` accepts the job), then 502
+  (the gateway lost the backend's answer).
 - `503` (API, results): 503 with `Retry-After`, before the request is processed.
 - `reset-before` (API, results): connection reset (RST) before the request body is read.
 - `reset-after` (API): body read and request processed (job accepted), then connection reset.
-- `slow` (API): processed, then the answer waits `slow_seconds` (beyond the client's timeout).
+- `slow` (API): processed, then the answer waits `slow_seconds` (beyond the client's timeout);
+  on `POST /api/ai/queue` the job is in the queue (and listed) while its answer is held.
 - `malformed` (API): processed, then the JSON answer arrives cut in half (not JSON).
+- `status-unknown` (`POST /api/ai/queue`): the job IS accepted, but the answer gives each
+  generation `"status": "pending"`, a status outside the contract.
 - `stream-drop` (events; per message): `GET /events` ends mid-stream and the message is lost,
   alternately a clean end and a reset.
 - `stream-refuse` (events; per attempt): `GET /events` never connects (alternately a reset
   and a 503); at rate 1 the stream never connects at all.
 - `stuck` (per job): the job stays `processing` forever, until cancelled.
 - `fail` (per job): the job ends `failed` with `FAIL_REASON` as its `error_message`.
+- `echo-normalised` (per job, drawn when it is accepted): the job's record (`GET
+  /ai/queue/{id}`, `GET /ai/queue`, `GET /ai/generations`) echoes normalised params instead
+  of the verbatim request: `duration` -1 or `"auto"` as the seconds rendered (5), the prompt
+  with surrounding whitespace stripped.
 - `expired-url` (results; per download): the result URL answers 403 from now on; re-reading
   the record gives a fresh URL.
 - `download-cut` (results; per download): the download stops halfway (connection closed
   mid-body, after the full `Content-Length` was announced).
 
-"API" is the JSON routes of the queue and the models (`POST /ai/videos/generate` is left
-alone: it blocks for a whole job); "results" is the result-file route. Simulator control
+"API" is the JSON routes of the queue, the models and past generations, and the repository
+routes (`POST /ai/videos/generate` is left alone: it blocks for a whole job); "results" is
+the result-file route. Simulator control
 routes (`/_simulator/...`) never fail.
 
 Python: `server.faults.set("429", rate=0.1)`, `server.faults.set("reset-after", every=3,
@@ -64,7 +74,10 @@ from typing import Any
 from starlette.routing import BaseRoute, Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from .repos import FILE_PATH, REPOS_PATH
+
 __all__ = [
+    "ENQUEUE",
     "FAIL_REASON",
     "FAULTS",
     "Fault",
@@ -80,14 +93,21 @@ FAIL_REASON = "simulated fault: the render worker crashed"
 _API = (
     "GET /api/ai/models",
     "GET /api/ai/models/{model_id}",
+    "GET /api/ai/generations",
+    "GET /api/ai/generations/{generation_id}",
     "POST /api/ai/queue",
     "GET /api/ai/queue",
     "GET /api/ai/queue/{generation_id}",
     "DELETE /api/ai/queue/{generation_id}",
+    f"POST {REPOS_PATH}",
+    f"PUT {FILE_PATH}",
+    f"GET {FILE_PATH}",
+    f"HEAD {FILE_PATH}",
 )
-RESULTS = "GET /api/results/{generation_id}/{token}/video.mp4"
+RESULTS = "GET /api/results/{generation_id}/{token}/video.{extension}"
 EVENTS = "GET /api/events"
-JOBS = "job"  # the opportunity of `stuck` and `fail`: a job starting to process
+ENQUEUE = "POST /api/ai/queue"
+JOBS = "job"  # the opportunity of the per-job faults: a job accepted, or starting to process
 
 FAULTS: dict[str, tuple[str, ...]] = {
     "429": (*_API, RESULTS),
@@ -95,13 +115,16 @@ FAULTS: dict[str, tuple[str, ...]] = {
     "502": (*_API, RESULTS),
     "503": (*_API, RESULTS),
     "reset-before": (*_API, RESULTS),
+    "502-after": _API,
     "reset-after": _API,
     "slow": _API,
     "malformed": _API,
+    "status-unknown": (ENQUEUE,),
     "stream-drop": (EVENTS,),
     "stream-refuse": (EVENTS,),
     "stuck": (JOBS,),
     "fail": (JOBS,),
+    "echo-normalised": (JOBS,),
     "expired-url": (RESULTS,),
     "download-cut": (RESULTS,),
 }
@@ -109,7 +132,8 @@ FAULTS: dict[str, tuple[str, ...]] = {
 
 # Faults answered before the request reaches the app, and after it has been processed.
 _BEFORE = ("reset-before", "429", "502", "503")
-_AFTER = ("reset-after", "500", "malformed", "slow")
+_AFTER = ("reset-after", "500", "502-after", "malformed", "slow")
+_BAD_GATEWAY = b"<html><body><h1>502 Bad Gateway</h1></body></html>"
 
 
 @dataclass
@@ -379,6 +403,8 @@ class InjectFaults:
         elif after == "500":
             await _answer(send, 500, _problem("unknown_error", "Internal Server Error",
                                               "simulated fault after the request was processed"))
+        elif after == "502-after":
+            await _answer(send, 502, _BAD_GATEWAY, content_type=b"text/html")
         elif after == "malformed":
             await _send_malformed(send, captured)
         else:  # slow
@@ -400,8 +426,7 @@ class InjectFaults:
             await _answer(send, 429, _problem("rate_limited", "Too Many Requests",
                                               "slow down"), retry)
         elif name == "502":
-            await _answer(send, 502, b"<html><body><h1>502 Bad Gateway</h1></body></html>",
-                          content_type=b"text/html")
+            await _answer(send, 502, _BAD_GATEWAY, content_type=b"text/html")
         else:
             await _answer(send, 503, _problem("unknown_error", "Service Unavailable",
                                               "try again later"), retry)

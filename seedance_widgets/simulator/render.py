@@ -1,26 +1,35 @@
-"""Render simulated clips: real H.264 (+ AAC) MP4 files whose pictures and tones follow the prompt.
+"""Render simulated clips: real H.264 (+ AAC) MP4 or MOV files that follow the request.
 
-Every frame is a prompt-seeded scrolling gradient with drifting soft blobs, under a static
-text layer (the prompt, a small label and, optionally, an "AI generated" mark). The text is
-drawn once with Pillow and kept as a sparse alpha layer, so composing a frame is a few numpy
-operations and the encoder, not the drawing, sets the pace.
+Every frame is a background with drifting soft blobs, under a static overlay (the prompt, a
+small label, the reference thumbnails and, optionally, an "AI generated" mark). The
+background is a prompt-seeded scrolling gradient or, for image-to-video, the first-frame
+image letterboxed to the frame (scaled to fit whole, centred on black), cross-fading to the
+end-frame image when there is one. Image-to-video clips start on the bare image (the overlay
+fades in over half a second) and, with an end frame, end on the bare end image.
+
+The overlay is drawn once with Pillow and kept as a sparse alpha layer, so composing a frame
+is a few numpy operations and the encoder, not the drawing, sets the pace.
 """
 
 from __future__ import annotations
 
 import colorsys
 import hashlib
+import math
 import os
 import tempfile
+from collections.abc import Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
 
 import av
 import numpy as np
-from PIL import Image, ImageDraw, ImageFont
+from PIL import Image, ImageDraw, ImageFont, ImageOps
 
-__all__ = ["SIZES", "effective_seconds", "frame_size", "render_video"]
+__all__ = ["CONTAINERS", "SIZES", "frame_size", "letterbox", "reference_boxes", "render_video"]
+
+CONTAINERS = ("mp4", "mov")  # `output_format` values, also FFmpeg's muxer names
 
 _SIZES_720P: dict[str, tuple[int, int]] = {
     "16:9": (1280, 720),
@@ -56,25 +65,58 @@ SIZES: dict[str, dict[str, tuple[int, int]]] = {
     "4k": _scaled(_SIZES_720P, 3),
 }
 
-_AUTO_SECONDS = 5
 _AUDIO_RATE = 48_000
 _NOTE_SECONDS = 0.5
 _PENTATONIC = (0, 2, 4, 7, 9, 12)
 _BLOBS = 3
+_FADE_SECONDS = 0.5  # the overlay's fade in from a bare first frame (and out to a last one)
 
 
-def frame_size(resolution: str, aspect_ratio: str) -> tuple[int, int]:
-    """(width, height) for a resolution and aspect ratio; "adaptive" renders as 16:9."""
-    aspect = "16:9" if aspect_ratio == "adaptive" else aspect_ratio
+def frame_size(resolution: str, aspect_ratio: str,
+               source: tuple[int, int] | None = None) -> tuple[int, int]:
+    """(width, height) for a resolution and aspect ratio. "adaptive" takes the aspect in the
+    table nearest to `source` (an input picture's width and height), else 16:9."""
+    aspect = aspect_ratio
+    if aspect_ratio == "adaptive":
+        aspect = "16:9" if source is None else _nearest_aspect(source)
     try:
         return SIZES[resolution][aspect]
     except KeyError:
         raise ValueError(f"no frame size for {resolution!r} at {aspect_ratio!r}") from None
 
 
-def effective_seconds(duration: int) -> int:
-    """Seconds to render for a requested duration: -1 (the model picks) renders 5 s."""
-    return _AUTO_SECONDS if duration == -1 else duration
+def _nearest_aspect(size: tuple[int, int]) -> str:
+    ratio = math.log(size[0] / size[1])
+    return min(_SIZES_720P, key=lambda a: abs(math.log(_SIZES_720P[a][0] / _SIZES_720P[a][1])
+                                              - ratio))
+
+
+def letterbox(image: Image.Image, width: int, height: int) -> Image.Image:
+    """`image` scaled to fit `width` x `height` whole, centred on black (RGB)."""
+    return ImageOps.pad(image.convert("RGB"), (width, height), method=Image.Resampling.BICUBIC,
+                        color=(0, 0, 0))
+
+
+def reference_boxes(sizes: Sequence[tuple[int, int]], width: int,
+                    height: int) -> list[tuple[int, int, int, int]]:
+    """Where the reference thumbnails go, as (left, top, width, height): a row along the bottom
+    of the frame, each a sixth of the frame high (narrower when many must fit)."""
+    if not sizes:
+        return []
+    margin = max(4, min(width, height) // 40)
+    gap = max(2, margin // 2)
+    tall = max(8, height // 6)
+    wide = [max(1, round(tall * w / h)) for w, h in sizes]
+    room = width - 2 * margin - gap * (len(sizes) - 1)
+    scale = min(1.0, room / sum(wide))
+    tall = max(2, int(tall * scale))
+    boxes, left = [], margin
+    top = height - 2 * margin - tall
+    for w in wide:
+        box_width = max(2, int(w * scale))
+        boxes.append((left, top, box_width, tall))
+        left += box_width + gap
+    return boxes
 
 
 def render_video(
@@ -88,30 +130,45 @@ def render_video(
     watermark: bool,
     label: str = "",
     fps: int = 24,
+    container: str = "mp4",
+    first: Image.Image | None = None,
+    last: Image.Image | None = None,
+    references: Sequence[tuple[str, Image.Image | None]] = (),
 ) -> None:
-    """Write an MP4 clip for `prompt` to `path` atomically (a partial file never shows there)."""
+    """Write a clip for `prompt` to `path` atomically (a partial file never shows there).
+
+    `container` is "mp4" or "mov" (QuickTime). `first` and `last` are image-to-video's
+    first- and end-frame images; `references` are (label, picture) pairs shown as thumbnails
+    (a None picture, audio, as a labelled tile).
+    """
     frames = round(seconds * fps)
     if frames < 1 or fps < 1:
         raise ValueError(f"cannot render {seconds} s at {fps} fps")
     if width < 2 or height < 2 or width % 2 or height % 2:
         raise ValueError(f"frame size must be positive and even, got {width}x{height}")
+    if container not in CONTAINERS:
+        raise ValueError(f"container must be one of {', '.join(CONTAINERS)}, got {container!r}")
+    if last is not None and first is None:
+        raise ValueError("an end frame needs a first frame")
     digest = hashlib.sha256(prompt.encode()).digest()
-    scene = _Scene(digest, prompt, width, height, label=label, watermark=watermark)
+    overlay = _overlay(prompt, width, height, label, watermark, references)
+    scene = _Scene(digest, width, height, overlay, first=first, last=last)
     sound = _tones(digest, round(frames * _AUDIO_RATE / fps)) if audio else None
     path = Path(path)
     fd, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
     os.close(fd)
     try:
-        _encode(Path(name), scene, frames, fps, sound)
+        _encode(Path(name), container, scene, frames, fps, sound)
         os.replace(name, path)
     except BaseException:
         Path(name).unlink(missing_ok=True)
         raise
 
 
-def _encode(path: Path, scene: _Scene, frames: int, fps: int, sound: np.ndarray | None) -> None:
-    """Encode `frames` frames of `scene` (and `sound`, if any) into a fast-start MP4."""
-    with av.open(str(path), "w", format="mp4", options={"movflags": "+faststart"}) as out:
+def _encode(path: Path, container: str, scene: _Scene, frames: int, fps: int,
+            sound: np.ndarray | None) -> None:
+    """Encode `frames` frames of `scene` (and `sound`, if any) into a fast-start file."""
+    with av.open(str(path), "w", format=container, options={"movflags": "+faststart"}) as out:
         video = out.add_stream("libx264", rate=fps, options={"preset": "ultrafast"})
         video.width, video.height = scene.width, scene.height
         video.pix_fmt = "yuv420p"
@@ -120,7 +177,7 @@ def _encode(path: Path, scene: _Scene, frames: int, fps: int, sound: np.ndarray 
         if sound is not None:
             track = _Soundtrack(out.add_stream("aac", rate=_AUDIO_RATE, layout="stereo"), sound)
         for index in range(frames):
-            picture = av.VideoFrame.from_ndarray(scene.frame(index / fps, (index + 1) / frames))
+            picture = av.VideoFrame.from_ndarray(scene.frame(index, frames, fps))
             picture.pts, picture.time_base = index, Fraction(1, fps)
             out.mux(video.encode(picture))
             if track:
@@ -251,11 +308,10 @@ class _Blob:
 
 
 class _Scene:
-    """The picture for one prompt: everything is seeded by the prompt's hash."""
+    """The pictures of one clip: everything not given is seeded by the prompt's hash."""
 
-    def __init__(
-        self, digest: bytes, prompt: str, width: int, height: int, *, label: str, watermark: bool
-    ) -> None:
+    def __init__(self, digest: bytes, width: int, height: int, overlay: Image.Image, *,
+                 first: Image.Image | None = None, last: Image.Image | None = None) -> None:
         self.width, self.height = width, height
         rng = np.random.default_rng(int.from_bytes(digest[:8], "big"))
         hue = rng.random()
@@ -263,20 +319,41 @@ class _Scene:
         self._tile = _gradient(rng, hue, width, height)
         self._scroll = width * rng.uniform(0.04, 0.1) * rng.choice([-1, 1])
         self._blobs = [_Blob.seeded(rng, hue, width, height) for _ in range(_BLOBS)]
-        self._text = _Sparse.from_image(_text_layer(prompt, width, height, label, watermark))
+        self._overlay = _Sparse.from_image(overlay)
+        self._first, self._last = (None if image is None else
+                                   np.asarray(letterbox(image, width, height), dtype=np.uint16)
+                                   for image in (first, last))
         self._frame = np.empty((height, width, 3), dtype=np.uint8)
 
-    def frame(self, t: float, progress: float) -> np.ndarray:
-        """The RGB frame at `t` seconds, with a progress bar `progress` (0-1) along the bottom."""
-        offset = round(t * self._scroll) % self.width
+    def frame(self, index: int, frames: int, fps: int) -> np.ndarray:
+        """Frame `index` (of `frames`, at `fps`) as RGB, a progress bar along the bottom."""
+        t = index / fps
         frame = self._frame
-        frame[:] = self._tile[:, offset : offset + self.width]
+        background = self._background(t, index / max(1, frames - 1))
+        frame[:] = background
         for blob in self._blobs:
             blob.draw(frame, t)
         bar = max(2, self.height // 180)
-        frame[-bar:, : round(progress * self.width)] = self._accent
-        self._text.draw(frame)
+        frame[-bar:, : round((index + 1) / frames * self.width)] = self._accent
+        self._overlay.draw(frame)
+        if self._first is not None:  # image-to-video: from the bare first (to the last) image
+            end = (frames - 1 - index) / fps if self._last is not None else math.inf
+            strength = min(1.0, t / _FADE_SECONDS, end / _FADE_SECONDS)
+            if strength < 1:
+                weight = np.uint16(round(strength * 256))
+                frame[:] = (background * (256 - weight) + frame * weight) >> 8
         return frame
+
+    def _background(self, t: float, progress: float) -> np.ndarray:
+        """The gradient scrolled to `t`; or the first image, cross-faded to the end image by
+        `progress` (0-1)."""
+        if self._first is None:
+            offset = round(t * self._scroll) % self.width
+            return self._tile[:, offset : offset + self.width]
+        if self._last is None:
+            return self._first
+        weight = round(progress * 256)
+        return (self._first * (256 - weight) + self._last * weight) >> 8
 
 
 def _gradient(rng: np.random.Generator, hue: float, width: int, height: int) -> np.ndarray:
@@ -296,13 +373,16 @@ def _gradient(rng: np.random.Generator, hue: float, width: int, height: int) -> 
     return tile
 
 
-def _text_layer(prompt: str, width: int, height: int, label: str, watermark: bool) -> Image.Image:
-    """The static overlay: the wrapped prompt in the middle, `label` and the mark in corners."""
+def _overlay(prompt: str, width: int, height: int, label: str, watermark: bool,
+             references: Sequence[tuple[str, Image.Image | None]]) -> Image.Image:
+    """The static overlay: the wrapped prompt in the middle, `label` and the mark in corners,
+    the reference thumbnails along the bottom."""
     layer = Image.new("RGBA", (width, height))
     draw = ImageDraw.Draw(layer)
     unit = min(width, height)
     margin = max(4, unit // 40)
     _draw_prompt(draw, prompt, width, height)
+    _draw_references(layer, draw, references)
     if label:
         font = ImageFont.load_default(size=max(10, unit // 40))
         draw.text(
@@ -316,6 +396,23 @@ def _text_layer(prompt: str, width: int, height: int, label: str, watermark: boo
     if watermark:
         _draw_mark(draw, width, height, unit, margin)
     return layer
+
+
+def _draw_references(layer: Image.Image, draw: ImageDraw.ImageDraw,
+                     references: Sequence[tuple[str, Image.Image | None]]) -> None:
+    """Each reference's picture (letterboxed into its box) with its label in the corner; audio,
+    which has no picture, as a dark tile."""
+    sizes = [picture.size if picture is not None else (1, 1) for _, picture in references]
+    boxes = reference_boxes(sizes, *layer.size)
+    for (label, picture), (left, top, width, height) in zip(references, boxes, strict=True):
+        if picture is None:
+            draw.rectangle((left, top, left + width - 1, top + height - 1),
+                           fill=(20, 20, 28, 255))
+        else:
+            layer.paste(letterbox(picture, width, height).convert("RGBA"), (left, top))
+        font = ImageFont.load_default(size=max(8, height // 6))
+        draw.text((left + 2, top + 2), label, font=font, fill=(255, 255, 255, 255),
+                  stroke_width=1, stroke_fill=(0, 0, 0, 255))
 
 
 def _draw_prompt(draw: ImageDraw.ImageDraw, prompt: str, width: int, height: int) -> None:

@@ -1,4 +1,5 @@
-"""In-memory generations: the queue's state machine, the renders and the event broadcaster.
+"""In-memory generations: the queue's state machine, their input media and renders, what
+they cost, the repositories their inputs live in, and the event broadcaster.
 
 Everything here runs on the server's event loop except the renders, which run in worker
 threads (at most `config.max_parallel_renders` at once).
@@ -16,25 +17,31 @@ from collections.abc import Callable, Collection, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from decimal import Decimal
 from functools import partial
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
+from seedance_widgets.contract.pricing import AUTO_DURATIONS, cost_of, output_seconds
 from seedance_widgets.contract.request import validate_params
 from seedance_widgets.contract.status import COMPLETION_EVENT, Status
 
 from .catalog import Catalog
 from .config import SimulatorConfig
 from .faults import FAIL_REASON, JOBS
-from .render import effective_seconds, frame_size, render_video
+from .media import gather_media
+from .render import frame_size, render_video
+from .repos import Repos
 
-__all__ = ["API_PARAMS", "RESULT_PATH", "Broadcaster", "Job", "JobStore"]
+__all__ = ["API_PARAMS", "NAMESPACE", "RESULT_PATH", "USER_ID", "Broadcaster", "Job", "JobStore"]
 
 # Request fields the API itself handles; everything else goes to the model's schema.
 API_PARAMS = frozenset({"response_format", "target_namespace"})
-# Where a succeeded job's MP4 is served (a Starlette route template, under the same origin).
-RESULT_PATH = "/api/results/{generation_id}/{token}/video.mp4"
-NAMESPACE = "simulator"
+# Where a succeeded job's video is served (a Starlette route template, same origin).
+RESULT_PATH = "/api/results/{generation_id}/{token}/video.{extension}"
+NAMESPACE = "simulator"  # the namespace and user name every job belongs to
+USER_ID = "00000000-0000-4000-8000-00000000517e"
 
 Event = tuple[str, dict[str, Any]]
 
@@ -60,20 +67,39 @@ class Job:
     expired_tokens: set[str] = field(default_factory=set)
     done: asyncio.Event = field(default_factory=asyncio.Event)
     task: asyncio.Task[None] | None = None
+    echo_normalised: bool = False  # the `echo-normalised` fault: the record normalises params
+    resolved: dict[str, Any] | None = None  # the params validated, defaults in, once it runs
 
     @property
     def result_url(self) -> str | None:
         if self.status is not Status.SUCCEEDED:
             return None
-        path = RESULT_PATH.format(generation_id=self.generation_id, token=self.token)
+        path = RESULT_PATH.format(generation_id=self.generation_id, token=self.token,
+                                  extension=self.extension)
         return self.origin + path
+
+    @property
+    def extension(self) -> str:
+        """The result's container: `output_format` (2.5 models), else mp4."""
+        return str((self.resolved or {}).get("output_format", "mp4"))
+
+    @property
+    def namespace(self) -> str:
+        """The namespace the job is saved and billed to (`target_namespace`, else ours)."""
+        target = self.params.get("target_namespace")
+        return target if isinstance(target, str) else NAMESPACE
+
+    def echoed_params(self) -> dict[str, Any]:
+        """The params as the records echo them: verbatim, or normalised under the fault."""
+        return _normalised(self.params) if self.echo_normalised else dict(self.params)
 
     def record(self) -> dict[str, Any]:
         """The flat record of `GET /ai/queue/{id}`: fixed fields, then the echoed params."""
+        params = self.echoed_params()
         fixed = {
             "generation_id": self.generation_id,
             "model_name": self.model,
-            "prompt": self.params.get("prompt"),
+            "prompt": params.get("prompt"),
             "media_type": "video",
             "status": str(self.status),
             "result_url": self.result_url,
@@ -82,7 +108,32 @@ class Job:
             "started_at": self.started_at,
             "completed_at": self.completed_at,
         }
-        return fixed | {k: v for k, v in self.params.items() if k not in fixed}
+        return fixed | {k: v for k, v in params.items() if k not in fixed}
+
+    def row(self, cost: Decimal | None) -> dict[str, Any]:
+        """The row of `GET /ai/generations`: the record plus the billed cost and the owner."""
+        record = self.record()
+        owner = {
+            "cost": None if cost is None else format(cost, "f"),
+            "target_namespace": self.namespace,
+            "target_repo": None,
+            "target_directory": None,
+            "user_id": USER_ID,
+            "username": NAMESPACE,
+            "user_image": None,
+        }
+        return owner | {k: v for k, v in record.items() if k not in owner}
+
+
+def _normalised(params: Mapping[str, Any]) -> dict[str, Any]:
+    """`params` as a normalising service would echo them: an automatic duration as the
+    seconds rendered, the prompt without surrounding whitespace."""
+    echoed = dict(params)
+    if isinstance(echoed.get("prompt"), str):
+        echoed["prompt"] = echoed["prompt"].strip()
+    if echoed.get("duration") in AUTO_DURATIONS:
+        echoed["duration"] = output_seconds(echoed["duration"])
+    return echoed
 
 
 class Broadcaster:
@@ -156,6 +207,7 @@ class JobStore:
                                                     ignore_cleanup_errors=True)
         self.data_dir = Path(config.data_dir or self._tmp.name)
         self.data_dir.mkdir(parents=True, exist_ok=True)
+        self.repos = Repos(self.data_dir / "repos")
 
     def validate(self, model: str, params: Mapping[str, Any]) -> dict[str, Any]:
         """The model's parameters, complete; raises `InvalidRequestError` like the real queue."""
@@ -166,6 +218,8 @@ class JobStore:
         """Queue `count` generations of `model` (must be in the catalog); they start at once."""
         jobs = [Job(str(uuid.uuid4()), model, dict(params), origin) for _ in range(count)]
         for job in jobs:
+            job.echo_normalised = self.config.faults.trigger("echo-normalised", JOBS,
+                                                             job.generation_id)
             self._jobs[job.generation_id] = job
             job.task = asyncio.create_task(self._run(job), name=f"generation-{job.generation_id}")
         return jobs
@@ -202,7 +256,8 @@ class JobStore:
         repo: str | None = None,
         folder: str | None = None,
     ) -> list[Job]:
-        """Jobs matching every filter given. Jobs have no repo or folder, so those match none."""
+        """Jobs matching every filter given, in enqueue order. Jobs have no repo or folder, so
+        those match none."""
         if repo is not None or folder is not None:
             return []
         return [
@@ -210,8 +265,14 @@ class JobStore:
             if job.status in statuses
             and model in (None, job.model)
             and media_type in (None, "video")
-            and namespace in (None, NAMESPACE)
+            and namespace in (None, job.namespace)
         ]
+
+    def cost(self, job: Job) -> Decimal | None:
+        """What `job` was charged: its model's price for a succeeded job, else nothing."""
+        if job.status is not Status.SUCCEEDED or job.resolved is None:
+            return None
+        return cost_of(job.resolved, self.catalog.spec(job.model))
 
     def cancel(self, generation_id: str) -> Job | None:
         """Cancel an active job (no event is sent); a terminal one is left as it is."""
@@ -222,12 +283,15 @@ class JobStore:
                 job.task.cancel()
         return job
 
-    def result_file(self, generation_id: str, token: str) -> Path | None:
-        """The MP4 of a succeeded job, if `token` is its download token."""
+    def result_file(self, generation_id: str, token: str,
+                    extension: str | None = None) -> Path | None:
+        """The video of a succeeded job, if `token` is its download token (and `extension`,
+        when given, its container's)."""
         job = self._jobs.get(generation_id)
         if job is None or job.status is not Status.SUCCEEDED:
             return None
-        if not secrets.compare_digest(job.token, token):
+        if not secrets.compare_digest(job.token, token) or extension not in (None,
+                                                                              job.extension):
             return None
         return self._path(job)
 
@@ -253,7 +317,7 @@ class JobStore:
             self._finish(job, Status.FAILED, FAIL_REASON)
             return
         try:
-            params = self.validate(job.model, job.params)
+            params = job.resolved = self.validate(job.model, job.params)
             await asyncio.gather(asyncio.sleep(self.config.process_seconds),
                                  self._render(job, params))
         except Exception as exc:
@@ -262,18 +326,26 @@ class JobStore:
             self._finish(job, Status.SUCCEEDED)
 
     async def _render(self, job: Job, params: Mapping[str, Any]) -> None:
+        """Fetch and check the job's input media (`MediaError` fails the job), then render."""
+        inputs = await gather_media(self.catalog.spec(job.model), params,
+                                    own_file=partial(self._own_file, job.origin),
+                                    timeout=self.config.fetch_timeout)
         width, height = frame_size(params.get("resolution", "720p"),
-                                   params.get("aspect_ratio", "16:9"))
+                                   params.get("aspect_ratio", "adaptive"), inputs.source_size)
         render = partial(
             render_video,
             self._path(job),
             prompt=str(params.get("prompt", "")),
             width=width,
             height=height,
-            seconds=effective_seconds(params.get("duration", -1)),
+            seconds=output_seconds(params.get("duration", -1)),
             audio=bool(params.get("generate_audio")),
             watermark=bool(params.get("watermark")),
             label="SIMULATED " + job.generation_id[:8],
+            container=job.extension,
+            first=inputs.first,
+            last=inputs.last,
+            references=[(r.label, r.picture) for r in inputs.references],
         )
         loop = asyncio.get_running_loop()
         await loop.run_in_executor(self._executor, self._render_in_slot, job, render)
@@ -298,5 +370,14 @@ class JobStore:
         elif status is Status.FAILED:
             self.events.publish(COMPLETION_EVENT, data | {"error": error})
 
+    def _own_file(self, origin: str, url: str) -> Path | None:
+        """The repository file `url` names on this simulator (see `media.OwnFile`)."""
+        parts, ours = urlsplit(url), urlsplit(origin)
+        loopback = {"127.0.0.1", "localhost", "::1"}
+        same_host = parts.hostname == ours.hostname or {parts.hostname, ours.hostname} <= loopback
+        if parts.scheme != ours.scheme or parts.port != ours.port or not same_host:
+            return None
+        return self.repos.file_at(parts.path)
+
     def _path(self, job: Job) -> Path:
-        return self.data_dir / f"{job.generation_id}.mp4"
+        return self.data_dir / f"{job.generation_id}.{job.extension}"
