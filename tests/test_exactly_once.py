@@ -110,7 +110,7 @@ def test_a_kill_anywhere_loses_no_id_and_never_pays_twice(held, api_key, tmp_pat
         name, reached, then = _points(held, prompt, ledger)[index]
         process = start(["generate", prompt, *ARGS, "--out", "clip.mp4"], env=env, cwd=folder)
         try:
-            wait_for(lambda: reached() or process.poll() is not None)
+            wait_for(lambda r=reached, p=process: r() or p.poll() is not None)
             time.sleep(then)
         finally:
             process.kill()
@@ -175,7 +175,7 @@ def test_a_lost_answer_never_adopts_another_takes_job(held, api_key, tmp_path):
     held.faults.set("reset-after", every=1, max=1, routes=[ENQUEUE])
     two = seedance(["generate", prompt, *ARGS, "--take", "2", "--out", "two.mp4"], env=env,
                    cwd=tmp_path)
-    one_out, one_err = one.communicate(timeout=120)
+    _out, one_err = one.communicate(timeout=120)
     assert one.returncode == 0, one_err
     paid = accepted(held, prompt)
     assert len(paid) == 2

@@ -220,18 +220,19 @@ class Controller:
         return [Interrupted(job.intent_id, job.generation_id, job.request.prompt or "")
                 for job, _ in in_window]
 
-    def video_path(self, generation_id: str) -> Path:
+    def video_path(self, generation_id: str, container: str = "mp4") -> Path:
         """Where a generation's video is saved; the id never escapes `output_dir`.
 
         An id that had to be cleaned or shortened gets a hash suffix, so two ids never
-        share a file.
+        share a file. `container` is the file's extension: `mov` for models asked for
+        QuickTime (`output_format: "mov"`), else `mp4`.
         """
         name = _SAFE_NAME.sub("_", generation_id).strip("._")[:120]
         if not name or name != generation_id:
             raw = generation_id.encode("utf-8", "surrogatepass")
             digest = hashlib.sha256(raw).hexdigest()[:12]
             name = f"{name or 'video'}-{digest}"
-        return self.output_dir / f"{name}.mp4"
+        return self.output_dir / f"{name}.{'mov' if container == 'mov' else 'mp4'}"
 
     def next_take(self, request: VideoRequest) -> int:
         """One more than the highest take of `request` seen here or in the ledger."""
@@ -376,7 +377,9 @@ class Controller:
         if earlier is not None and earlier.video_path is not None:
             job.notice = ("fetched again from the same generation (no new payment): the "
                           "recorded video was missing or damaged")
-        path = await self.client.download(job.result_url, self.video_path(generation_id),
+        container = str(job.request.params.get("output_format", "mp4"))
+        path = await self.client.download(job.result_url,
+                                          self.video_path(generation_id, container),
                                           refresh_url=lambda: self._fresh_url(generation_id))
         self._ledger_call(self.ledger.video, job.cache_key, generation_id, path)
         job.video_path = path
