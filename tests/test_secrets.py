@@ -8,6 +8,7 @@ import asyncio
 import json
 import logging
 import pickle
+import re
 import socket
 import traceback
 from collections.abc import Iterator
@@ -293,3 +294,97 @@ def test_a_saved_notebook_and_its_html_export_never_hold_the_key(api_key, simula
     assert_absent(api_key, text, html)
     for ledger_file in (tmp_path / ".seedance").iterdir():
         assert_absent(api_key, ledger_file.read_bytes())
+
+
+# --- a careless service, reprs and tracebacks with locals (exactly-once issue) ----------------
+
+
+def test_the_backend_and_every_public_object_mask_the_key(api_key):
+    from seedance_widgets.embedded import resolve_backend
+    from seedance_widgets.jobs.blocking import OxenClient
+
+    backend = resolve_backend(api_key, "http://127.0.0.1:9/api")
+    assert backend.api_key == ApiKey(api_key)
+    client = OxenClient(api_key=api_key, base_url="http://127.0.0.1:9/api",
+                        ledger=None)
+    half_built = Studio.__new__(Studio)  # its __init__ never ran (or failed early)
+    try:
+        assert_absent(api_key, repr(backend), str(backend), repr(client),
+                      repr(Settings.resolve(api_key).auth))
+        assert repr(half_built).startswith("Studio(")
+    finally:
+        client.close()
+
+
+def _format_with_locals(exc: BaseException) -> str:
+    """The traceback as `%xmode Verbose` would print it (every frame's locals), without the
+    frames of this test file (whose own locals hold the key, as a user's cell might)."""
+    formatted = traceback.TracebackException(type(exc), exc, exc.__traceback__,
+                                             capture_locals=True)
+    link: traceback.TracebackException | None = formatted
+    while link is not None:
+        link.stack = traceback.StackSummary.from_list(
+            [f for f in link.stack if Path(f.filename).parent != Path(__file__).parent])
+        link = link.__cause__ or link.__context__
+    return "".join(formatted.format())
+
+
+async def test_an_echoing_service_never_shows_the_key(api_key, tmp_path):
+    """A service that quotes the Authorization header back, in an error body and in a failed
+    generation's error_message: the key becomes *** before any error, job, trait, snapshot
+    or ledger sees it, and tracebacks printed with every frame's locals hold none."""
+    from hostile_server import HostileServer
+
+    with HostileServer() as server:
+        studio = Studio(api_key=api_key, base_url=server.echo_url, output_dir=tmp_path / "v",
+                        ledger=tmp_path / "ledger", policy=FAST)
+        try:
+            job = studio.generate("a careless service", **SMALL)
+            outcome = await asyncio.wait_for(job.outcome(), 30)
+            assert job.status == "failed" and "Bearer ***" in job.error
+            assert_absent(api_key, job.error, repr(job), json.dumps(studio.get_state()),
+                          studio._snapshot.render(studio._ordered_jobs()))
+            assert_absent(api_key, _format_with_locals(outcome))
+
+            async with AsyncOxenClient(api_key=api_key, base_url=server.echo_url,
+                                       retry=QUICK) as client:
+                with pytest.raises(SeedanceError) as info:
+                    await client.list()
+                assert "Bearer ***" in str(info.value)
+                assert_exception_clean(api_key, info.value)
+                assert_absent(api_key, _format_with_locals(info.value))
+        finally:
+            studio.close()
+        for path in (tmp_path / "ledger").iterdir():
+            assert_absent(api_key, path.read_bytes())
+
+
+def test_tracebacks_with_locals_hold_no_key(api_key, tmp_path):
+    """Failing generate, sync call and download, formatted with every frame's locals."""
+    from seedance_widgets.jobs.blocking import OxenClient
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        closed = f"http://127.0.0.1:{probe.getsockname()[1]}/api"
+    failures: list[BaseException] = []
+    client = OxenClient(api_key=api_key, base_url=closed, output_dir=tmp_path / "v",
+                        ledger=Ledger(tmp_path / "ledger"))
+    try:
+        for call in (lambda: client.generate_video(VideoRequest("refused fox", **SMALL)),
+                     lambda: client.generate(VideoRequest("refused fox", **SMALL)),
+                     lambda: client.get("some-generation"),
+                     lambda: client.download(f"{closed}/results/x.mp4", tmp_path / "x.mp4")):
+            with pytest.raises(SeedanceError) as info:
+                call()
+            failures.append(info.value)
+    finally:
+        client.close()
+    with pytest.raises(SeedanceError) as info:  # a Studio that fails while being built
+        Studio(api_key=api_key, base_url=closed, model="no-such-model",
+               ledger=tmp_path / "ledger")
+    failures.append(info.value)
+    assert {type(f).__name__ for f in failures} >= {"NetworkError"}
+    for failure in failures:
+        text = _format_with_locals(failure)
+        assert re.search(r"^    \w+ = ", text, re.M), text  # locals were really captured
+        assert_absent(api_key, text)

@@ -137,7 +137,7 @@ async def test_a_full_disk_before_the_intent_refuses_before_paying(sim, client, 
     controller = controller_for(client, tmp_path)
     job = controller.submit(VideoRequest("no room for the intent", **SMALL))
     with pytest.raises(LedgerError, match=r"ledger\.sqlite3 could not be written .*disk is full"
-                                          ".*free some disk space"):
+                                          ".*free some space"):
         await asyncio.wait_for(job, 20)
     assert job.status == "error" and "ledger.sqlite3" in job.error
     assert ENQUEUE not in sim.stats()
@@ -223,6 +223,33 @@ def test_an_echo_matches_after_normalising():
                                                 prompt="a heron", params={}))
     assert not echo_matches(request, Generation("g", Status.QUEUED, model_name="other-model",
                                                 prompt=echoed.prompt))
+
+
+async def test_a_normalising_echo_still_finds_the_lost_job(sim, client, tmp_path):
+    """The service echoes `duration: -1` as the 5 s it rendered and trims the prompt; the
+    answer to the enqueue is lost after acceptance. The job is found, not paid again."""
+    sim.faults.set("echo-normalised", every=1)
+    sim.faults.set("reset-after", every=1, max=1, routes=[ENQUEUE])
+    controller = controller_for(client, tmp_path)
+    prompt = "  a heron in the reeds, auto length\n"
+    job = controller.submit(VideoRequest(prompt, **{**SMALL, "duration": -1}))
+    path = await asyncio.wait_for(job, 20)
+    (paid,) = accepted(sim, prompt)
+    assert job.generation_id == paid and path.is_file()
+    assert sim.stats()[ENQUEUE] == 1
+    assert controller.ledger.record(paid).intent_id == job.intent_id
+    await controller.aclose()
+
+
+async def test_an_unknown_status_in_the_answer_keeps_the_id(sim, client, tmp_path):
+    sim.faults.set("status-unknown", every=1, max=1, routes=[ENQUEUE])
+    controller = controller_for(client, tmp_path)
+    job = controller.submit(VideoRequest("a pending fox", **SMALL))
+    path = await asyncio.wait_for(job, 20)
+    (paid,) = accepted(sim, "a pending fox")
+    assert job.generation_id == paid and path.is_file() and sim.stats()[ENQUEUE] == 1
+    assert controller.ledger.record(paid).status == "succeeded"
+    await controller.aclose()
 
 
 async def test_reconciliation_waits_for_a_rival_take_in_flight(sim, client, tmp_path):

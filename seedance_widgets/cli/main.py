@@ -8,6 +8,7 @@ exit code; server-written text is escaped before the terminal shows it.
 from __future__ import annotations
 
 import argparse
+import logging
 import sys
 import tempfile
 import time
@@ -16,6 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..contract.errors import (
+    APIError,
     EnqueueUnconfirmed,
     GenerationCancelled,
     GenerationFailed,
@@ -51,6 +53,8 @@ def build_parser() -> argparse.ArgumentParser:
         description="Text-to-video with Seedance 2.0 Fast on Oxen.ai. Without OXEN_API_KEY and "
                     "OXEN_BASE_URL everything runs on the built-in simulator.",
     )
+    parser.add_argument("-v", "--verbose", action="store_true",
+                        help="log what the client does (requests, retries) to stderr")
     commands = parser.add_subparsers(dest="command", required=True)
 
     gen = commands.add_parser("generate", help="generate one video and save it")
@@ -106,6 +110,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    _configure_logging(args.verbose)
     if args.command == "simulate":
         from ..simulator.__main__ import main as simulate
 
@@ -123,6 +128,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     except LedgerError as exc:
         _say(f"ledger error: {exc}")
         return EXIT_LEDGER
+
+
+def _configure_logging(verbose: bool) -> None:
+    """Quiet by default: what matters reaches the terminal as `seedance:` lines. With
+    --verbose, the toolkit's and httpx's logs (they never hold the key) go to stderr."""
+    if verbose:
+        logging.basicConfig(level=logging.INFO, stream=sys.stderr,
+                            format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    else:
+        logging.getLogger().addHandler(logging.NullHandler())
 
 
 def _say(message: str) -> None:
@@ -306,8 +321,11 @@ def _outcome(action: Callable[[OxenClient], int], client: OxenClient) -> int:
     except LedgerError as exc:
         _say(f"ledger error: {exc}")
         return EXIT_LEDGER
-    except SeedanceError as exc:
+    except APIError as exc:
         _say(f"API error: {exc}")
+        return EXIT_API_ERROR
+    except SeedanceError as exc:
+        _say(str(exc))
         return EXIT_API_ERROR
 
 
@@ -326,11 +344,13 @@ def _run(client: OxenClient, request: VideoRequest, args: argparse.Namespace) ->
             if job.notice and job.notice not in notices:
                 notices.append(job.notice)
 
-        with StatusLine(sys.stderr) as line:
-            path = client.generate_video(request, take=args.take, dest=args.out,
-                                         on_change=watch, resubmit=args.resubmit)
-        for notice in notices:
-            _say(notice)
+        try:
+            with StatusLine(sys.stderr) as line:
+                path = client.generate_video(request, take=args.take, dest=args.out,
+                                             on_change=watch, resubmit=args.resubmit)
+        finally:
+            for notice in notices:
+                _say(notice)
     print(path)
     return 0
 

@@ -181,8 +181,8 @@ class LedgerError(SeedanceError):
 
 def _ledger_hint(reason: str) -> str:
     text = reason.lower()
-    if "full" in text:
-        return "free some disk space, then run `seedance resume`"
+    if "full" in text or "disk i/o" in text:
+        return "the disk may be full: free some space, then run `seedance resume`"
     if "readonly" in text or "read-only" in text or "permission" in text:
         return "make it writable, or choose another folder (--ledger / Studio(ledger=...))"
     if "not a database" in text or "malformed" in text or "corrupt" in text:

@@ -14,6 +14,7 @@ from concurrent.futures import Future
 from pathlib import Path
 from typing import Any, TypeVar
 
+from ..contract.errors import SeedanceError
 from ..contract.request import VideoRequest
 from ..contract.schema import ModelSpec
 from ..contract.status import Generation, Status
@@ -124,8 +125,12 @@ class OxenClient:
         if dest is None:
             return path
         target = Path(dest)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(path, target)
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(path, target)
+        except OSError as exc:
+            raise SeedanceError(f"the video is saved at {path}, but it could not be copied to "
+                                f"{target} ({exc.strerror or exc})") from None
         return target
 
     def resume(self, on_change: Callable[[Job], None] | None = None) -> list[Job]:

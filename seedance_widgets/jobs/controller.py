@@ -407,7 +407,7 @@ class Controller:
         except LedgerError as exc:
             log.error("%s", exc)
             for job in self.jobs.values():
-                if job.generation_id in args:
+                if job.generation_id in args and job.notice is None:
                     job.notice = str(exc)
             return None
 

@@ -334,8 +334,8 @@ class AsyncOxenClient:
                                 headers={"Accept-Encoding": "identity"}) as source:
             response = source.response
             if response.status_code != 200:
-                raw = await read_capped(response, MAX_JSON_BYTES, "GET /events")
-                raise error_from(response, self.settings.scrub, raw)
+                raise error_from(response, self.settings.scrub, self.settings.scrub(
+                    await read_capped(response, MAX_JSON_BYTES, "GET /events")))
             guard_event_stream(response)
             if on_open is not None:
                 on_open()
@@ -425,7 +425,8 @@ class AsyncOxenClient:
         try:
             async with self._request_slots, asyncio.timeout(limit), \
                     self._http.stream(method, path, **kwargs) as response:
-                return response, await read_capped(response, MAX_JSON_BYTES, f"{method} {path}")
+                return response, self.settings.scrub(
+                    await read_capped(response, MAX_JSON_BYTES, f"{method} {path}"))
         except TimeoutError:
             raise httpx.ReadTimeout(f"no complete answer within the {limit:g} s deadline") \
                 from None

@@ -65,17 +65,21 @@ async def _fetch(http: httpx.AsyncClient, url: str, part: Path,
             part.unlink()
             raise DownloadError("the partial file no longer matches the result; restarting")
         if not response.is_success:
-            await response.aread()
-            raise error_from(response, scrub)
+            raise error_from(response, scrub, scrub(await response.aread()))
         resumed = response.status_code == 206 and have > 0
         if resumed and _range_start(response) != have:
             part.unlink()
             raise DownloadError("the server resumed from the wrong offset; restarting")
         total = _expected_total(response, have if resumed else 0)
-        with open(part, "ab" if resumed else "wb") as out:
-            # As it arrives (no big buffer): whatever came before a cut is kept for the resume.
-            async for chunk in response.aiter_bytes():
-                out.write(chunk)
+        try:
+            with open(part, "ab" if resumed else "wb") as out:
+                # As it arrives (no big buffer): what came before a cut is kept for the resume.
+                async for chunk in response.aiter_bytes():
+                    out.write(chunk)
+        except OSError as exc:
+            raise DownloadError(f"could not write {part.parent} ({exc.strerror or exc}): free "
+                                "some disk space, then run `seedance resume` (the generation "
+                                "is paid; it is fetched again, not generated again)") from None
     size = part.stat().st_size
     if total is not None and size > total:
         part.unlink()

@@ -30,6 +30,7 @@ async def read_capped(response: httpx.Response, limit: int, what: str) -> bytes:
     async for chunk in response.aiter_bytes():
         body += chunk
         if len(body) > limit:
+            body.clear()  # what a traceback's locals would show is not the server's text
             raise MalformedResponseError(f"{what}: the answer is larger than the {limit:,} "
                                          "bytes allowed")
     return bytes(body)

@@ -14,11 +14,10 @@ __all__ = ["error_from", "json_or_none"]
 
 
 def error_from(response: httpx.Response, scrub: Callable[[Any], Any],
-               body: bytes | None = None) -> APIError:
-    """The typed error for a non-2xx response, from `body` (default: the response's, which
-    must already be read); `scrub` cleans the key out of whatever the server echoed."""
-    raw = response.content if body is None else body
-    return api_error_from_response(response.status_code, scrub(json_or_none(raw)),
+               body: bytes) -> APIError:
+    """The typed error for a non-2xx response with `body` (already scrubbed of the key);
+    `scrub` also cleans what its JSON decodes to (an escaped echo of the key)."""
+    return api_error_from_response(response.status_code, scrub(json_or_none(body)),
                                    response.headers)
 
 

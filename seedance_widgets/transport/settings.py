@@ -20,6 +20,7 @@ if TYPE_CHECKING:
 __all__ = ["DEFAULT_BASE_URL", "ApiKey", "Settings"]
 
 DEFAULT_BASE_URL = "https://hub.oxen.ai/api"
+MIN_SCRUBBED = 8
 
 
 class ApiKey:
@@ -114,11 +115,18 @@ class Settings:
         return (parts.scheme, parts.netloc) == self.origin
 
     def scrub(self, value: Any) -> Any:
-        """`value` (text, or JSON made of dicts, lists and text) with every occurrence of the
-        key replaced by `***`: for anything the server sends back, which may echo it."""
-        if self.api_key is None:
+        """`value` (bytes, text, or JSON made of dicts, lists and text) with every occurrence
+        of the key replaced by `***`: for anything the server sends back, which may echo it.
+
+        A "key" shorter than `MIN_SCRUBBED` characters is no real key (a placeholder such as
+        the simulator's token is longer); replacing it would mangle ordinary text and URLs.
+        """
+        if self.api_key is None or len(self.api_key.reveal()) < MIN_SCRUBBED:
             return value
         secret = self.api_key.reveal()
+        if isinstance(value, bytes):
+            raw = secret.encode("utf-8")
+            return value.replace(raw, b"***") if raw in value else value
         if isinstance(value, str):
             return value.replace(secret, "***") if secret in value else value
         if isinstance(value, dict):
