@@ -14,8 +14,8 @@ PYTEST_ARGS ?=
 # scripts (none is needed: esbuild finds its platform binary in its optional dependency).
 NODE_STAMP := node_modules/.installed
 JS_SOURCES := $(shell find js/src -type f 2>/dev/null)
-BUNDLE := seedance_widgets/widget/static/studio.js
-BUNDLE_CSS := seedance_widgets/widget/static/studio.css
+BUNDLE := seedance_widgets/_widget/static/studio.js
+BUNDLE_CSS := seedance_widgets/_widget/static/studio.css
 
 .PHONY: run test lint js js-test bench system-deps browser-deps node-deps clean
 

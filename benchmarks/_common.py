@@ -278,7 +278,7 @@ def simulator_process(*, queue_seconds: float, process_seconds: float,
 
 def bench_request(prompt: str, **params: Any) -> Any:
     """A validated request for the default model (480p, 4 s, 16:9 unless given)."""
-    from seedance_widgets.contract.request import VideoRequest
+    from seedance_widgets._contract.request import VideoRequest
 
     defaults: dict[str, Any] = {"resolution": "480p", "duration": 4, "aspect_ratio": "16:9"}
     return VideoRequest(prompt, **{**defaults, **params})

@@ -110,8 +110,8 @@ class GcWatch:
 
 
 async def _measure(base_url: str, out: Path) -> dict[str, Any]:
-    from seedance_widgets.jobs.controller import Controller
-    from seedance_widgets.transport.client import AsyncOxenClient
+    from seedance_widgets._jobs.controller import Controller
+    from seedance_widgets._transport.client import AsyncOxenClient
 
     async with AsyncOxenClient(api_key=API_KEY, base_url=base_url) as client:
         controller = Controller(client, output_dir=out, concurrency=JOBS)

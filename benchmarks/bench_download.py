@@ -68,7 +68,7 @@ def _finished_result_url(base_url: str) -> str:
 
 async def _toolkit_download(base_url: str, url: str, dest: Path) -> tuple[float, float, int]:
     """Download `url` to `dest` with the toolkit: seconds, CPU seconds, peak RSS growth."""
-    from seedance_widgets.transport.client import AsyncOxenClient
+    from seedance_widgets._transport.client import AsyncOxenClient
 
     async with AsyncOxenClient(api_key=API_KEY, base_url=base_url) as client:
         with RssSampler() as rss:

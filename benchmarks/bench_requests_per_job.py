@@ -87,9 +87,9 @@ def _vendor_job(base_url: str, interval: float, counts: Counter[str], lock: thre
 
 
 async def _toolkit(base_url: str, length: Length, out: Path, queued_max: float | None) -> None:
-    from seedance_widgets.jobs.controller import Controller
-    from seedance_widgets.jobs.follower import FollowPolicy
-    from seedance_widgets.transport.client import AsyncOxenClient
+    from seedance_widgets._jobs.controller import Controller
+    from seedance_widgets._jobs.follower import FollowPolicy
+    from seedance_widgets._transport.client import AsyncOxenClient
 
     base = FollowPolicy() if queued_max is None else FollowPolicy(queued_max=queued_max)
     policy = base.scaled(length.compress)

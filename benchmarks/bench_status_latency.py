@@ -92,9 +92,9 @@ def _vendor_loop(base_url: str, generation_id: str, seen: Clock) -> None:
 
 
 async def _measure(base_url: str, out: Path) -> dict[str, Clock]:
-    from seedance_widgets.jobs.controller import Controller
-    from seedance_widgets.transport.client import AsyncOxenClient
-    from seedance_widgets.widget.studio import Studio
+    from seedance_widgets._jobs.controller import Controller
+    from seedance_widgets._transport.client import AsyncOxenClient
+    from seedance_widgets._widget.studio import Studio
 
     clocks = {name: Clock() for name in ("controller", "trait", "vendor")}
     vendors: dict[str, threading.Thread] = {}

@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-SEEDANCE = [sys.executable, "-m", "seedance_widgets.cli.main"]
+SEEDANCE = [sys.executable, "-m", "seedance_widgets"]
 
 
 def clean_env(**extra: str) -> dict[str, str]:

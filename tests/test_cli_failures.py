@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from cli_runner import clean_env, seedance, start
 
-from seedance_widgets.jobs.ledger import Ledger
+from seedance_widgets._jobs.ledger import Ledger
 from seedance_widgets.simulator import SimulatorConfig, SimulatorServer
 
 ARGS = ["--resolution", "480p", "--duration", "4", "--aspect-ratio", "1:1"]

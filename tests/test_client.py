@@ -10,17 +10,19 @@ import av
 import httpx
 import pytest
 
-from seedance_widgets.contract import (
+from seedance_widgets._contract import (
+    Status,
+    VideoRequest,
+)
+from seedance_widgets._jobs.follower import FollowPolicy, follow
+from seedance_widgets._transport.client import AsyncOxenClient
+from seedance_widgets._transport.events import EventHub
+from seedance_widgets.errors import (
     AuthenticationError,
     InvalidRequestError,
     NotFoundError,
     ProtocolError,
-    Status,
-    VideoRequest,
 )
-from seedance_widgets.jobs.follower import FollowPolicy, follow
-from seedance_widgets.transport.client import AsyncOxenClient
-from seedance_widgets.transport.events import EventHub
 
 FAST = FollowPolicy(queued_first=0.1, queued_max=0.3, processing=5.0, stream_down=0.3)
 SMALL = {"resolution": "480p", "duration": 4, "aspect_ratio": "1:1"}

@@ -17,8 +17,8 @@ import av
 import pytest
 from cli_runner import clean_env, seedance, start
 
-from seedance_widgets.contract import Status
-from seedance_widgets.jobs.ledger import Ledger
+from seedance_widgets._contract import Status
+from seedance_widgets._jobs.ledger import Ledger
 from seedance_widgets.simulator import SimulatorConfig, SimulatorServer
 
 ENQUEUE = "POST /api/ai/queue"

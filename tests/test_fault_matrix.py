@@ -26,20 +26,20 @@ import av
 import httpx
 import pytest
 
-from seedance_widgets.contract import (
+from seedance_widgets._contract import VideoRequest
+from seedance_widgets._jobs.controller import Controller
+from seedance_widgets._jobs.follower import FollowPolicy
+from seedance_widgets._jobs.job import Job
+from seedance_widgets._jobs.ledger import Ledger
+from seedance_widgets._transport.client import AsyncOxenClient
+from seedance_widgets._transport.retry import RetryPolicy
+from seedance_widgets.errors import (
     EnqueueUnconfirmed,
     GenerationCancelled,
     GenerationFailed,
-    VideoRequest,
 )
-from seedance_widgets.jobs.controller import Controller
-from seedance_widgets.jobs.follower import FollowPolicy
-from seedance_widgets.jobs.job import Job
-from seedance_widgets.jobs.ledger import Ledger
 from seedance_widgets.simulator import SimulatorConfig, SimulatorServer
 from seedance_widgets.simulator.faults import FAIL_REASON, FAULTS, Faults
-from seedance_widgets.transport.client import AsyncOxenClient
-from seedance_widgets.transport.retry import RetryPolicy
 
 JOBS = 56
 WORKERS = 10
@@ -61,7 +61,7 @@ PLAN = [
     "expired-url=0.15",
     "download-cut=0.15",
     "502-after=0.03",
-    "status-unknown=0.05",
+    "status-unknown=every:15",
     "echo-normalised=0.3",
 ]
 PARAMS = {"resolution": "480p", "duration": 4, "aspect_ratio": "16:9"}

@@ -12,7 +12,16 @@ from pathlib import Path
 import httpx
 import pytest
 
-from seedance_widgets.contract import (
+from seedance_widgets._contract import (
+    Status,
+    VideoRequest,
+)
+from seedance_widgets._jobs.controller import Controller
+from seedance_widgets._jobs.follower import FollowPolicy
+from seedance_widgets._jobs.ledger import Ledger
+from seedance_widgets._transport.client import AsyncOxenClient
+from seedance_widgets._transport.retry import RetryPolicy
+from seedance_widgets.errors import (
     APIError,
     DownloadError,
     EnqueueUnconfirmed,
@@ -22,18 +31,11 @@ from seedance_widgets.contract import (
     NotFoundError,
     ProtocolError,
     ServerError,
-    Status,
-    VideoRequest,
 )
-from seedance_widgets.jobs.controller import Controller
-from seedance_widgets.jobs.follower import FollowPolicy
-from seedance_widgets.jobs.ledger import Ledger
 from seedance_widgets.simulator import SimulatorConfig, SimulatorServer
 from seedance_widgets.simulator.__main__ import build_parser
 from seedance_widgets.simulator.faults import EVENTS, FAIL_REASON, FAULTS, RESULTS, Faults
 from seedance_widgets.simulator.store import RESULT_PATH
-from seedance_widgets.transport.client import AsyncOxenClient
-from seedance_widgets.transport.retry import RetryPolicy
 
 SMALL = {"resolution": "480p", "duration": 4, "aspect_ratio": "1:1"}
 QUICK = RetryPolicy(attempts=4, timeout=30, wait_initial=0.02, wait_max=0.1, wait_jitter=0.02)

@@ -23,21 +23,22 @@ from hypothesis import strategies as st
 from media import small_mp4
 
 from seedance_widgets import Studio
-from seedance_widgets.contract import (
+from seedance_widgets._contract import VideoRequest
+from seedance_widgets._contract.request import validate_params
+from seedance_widgets._contract.schema import bundled_model
+from seedance_widgets._export import FLAVOURS, to_code
+from seedance_widgets._jobs.controller import Controller
+from seedance_widgets._jobs.files import video_path
+from seedance_widgets._jobs.follower import FollowPolicy
+from seedance_widgets._jobs.ledger import Ledger
+from seedance_widgets._transport.client import AsyncOxenClient
+from seedance_widgets._transport.retry import RetryPolicy
+from seedance_widgets.errors import (
     EnqueueUnconfirmed,
     InvalidRequestError,
     SeedanceError,
-    VideoRequest,
 )
-from seedance_widgets.contract.request import validate_params
-from seedance_widgets.contract.schema import bundled_model
-from seedance_widgets.export import FLAVOURS, to_code
-from seedance_widgets.jobs.controller import Controller
-from seedance_widgets.jobs.follower import FollowPolicy
-from seedance_widgets.jobs.ledger import Ledger
 from seedance_widgets.simulator import SimulatorConfig, SimulatorServer
-from seedance_widgets.transport.client import AsyncOxenClient
-from seedance_widgets.transport.retry import RetryPolicy
 
 SPEC = bundled_model()
 FIELDS = {f.name: f for f in SPEC.fields}
@@ -252,7 +253,7 @@ def test_any_state_update_from_the_front_end_is_applied_or_refused(studio, quiet
     _form_is_valid(studio)
     assert isinstance(studio.compare, list) and all(isinstance(i, str) for i in studio.compare)
     studio.request(prompt="still works")  # the controller side is unharmed
-    assert quiet_simulator.stats() == {} and studio._controller.jobs == {}
+    assert quiet_simulator.stats() == {} and studio._session.jobs == {}
 
 
 message_types = st.sampled_from(["generate", "cancel", "video", "export", "new_take",
@@ -279,7 +280,7 @@ def test_any_message_from_the_front_end_is_refused_cleanly(studio, quiet_simulat
         assert studio.error, "a refusal must say why"
     for sent, _buffers in studio.sent:
         assert sent["type"] in ("video_error", "code") and json.dumps(sent)
-    assert quiet_simulator.stats() == {} and studio._controller.jobs == {}
+    assert quiet_simulator.stats() == {} and studio._session.jobs == {}
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -298,7 +299,7 @@ def test_messages_with_a_valid_form_still_reach_no_network(studio, quiet_simulat
             assert codes and "a valid fox" in codes[0]["text"]
         else:
             assert not codes and "flavour" in studio.error
-    assert quiet_simulator.stats() == {} and studio._controller.jobs == {}
+    assert quiet_simulator.stats() == {} and studio._session.jobs == {}
 
 
 # --- untrusted server responses ---------------------------------------------------------------
@@ -310,9 +311,7 @@ def test_messages_with_a_valid_form_still_reach_no_network(studio, quiet_simulat
     "\x00", "CON", "a" * 500, "%2e%2e%2f", ".hidden", "x.mp4/../.."])))
 def test_no_generation_id_escapes_the_output_folder(tmp_path_factory, generation_id):
     out = tmp_path_factory.getbasetemp() / "escape-check" / "videos"
-    controller = Controller.__new__(Controller)
-    controller.output_dir = out
-    path = controller.video_path(generation_id)
+    path = video_path(out, generation_id)
     assert path.parent == out and path.suffix == ".mp4"
     assert path.resolve().parent == out.resolve()
     assert not path.name.startswith(".") and len(path.name) < 200

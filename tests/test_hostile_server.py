@@ -22,8 +22,8 @@ DEADLINE = 3.0
 
 _PROBE = textwrap.dedent("""
     import asyncio, json, sys, time
-    from seedance_widgets.transport.client import AsyncOxenClient
-    from seedance_widgets.transport.retry import RetryPolicy
+    from seedance_widgets._transport.client import AsyncOxenClient
+    from seedance_widgets._transport.retry import RetryPolicy
 
     def peak() -> int:
         for line in open("/proc/self/status"):

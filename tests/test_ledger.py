@@ -13,12 +13,13 @@ from pathlib import Path
 import pytest
 from jupyter_client.manager import start_new_kernel
 
-from seedance_widgets.contract import VideoRequest
-from seedance_widgets.jobs.controller import Controller
-from seedance_widgets.jobs.follower import FollowPolicy
-from seedance_widgets.jobs.holders import Holder
-from seedance_widgets.jobs.ledger import Ledger, cache_key, request_key
-from seedance_widgets.transport.client import AsyncOxenClient
+from seedance_widgets._contract import VideoRequest
+from seedance_widgets._jobs.controller import Controller
+from seedance_widgets._jobs.follower import FollowPolicy
+from seedance_widgets._jobs.holders import Holder
+from seedance_widgets._jobs.ledger import Ledger, cache_key, request_key
+from seedance_widgets._jobs.session import Session
+from seedance_widgets._transport.client import AsyncOxenClient
 
 FAST = FollowPolicy(queued_first=0.1, queued_max=0.3, processing=5.0, stream_down=0.3)
 SMALL = {"resolution": "480p", "duration": 4, "aspect_ratio": "1:1"}
@@ -97,7 +98,7 @@ async def test_same_request_and_take_is_served_from_disk_with_zero_requests(cont
     assert again.cached and again.generation_id == first.generation_id
     assert simulator.stats() == {}
 
-    new_take = controller.submit(request, take=controller.next_take(request))
+    new_take = Session(controller).new_take(again)
     assert new_take.take == 2
     other = await asyncio.wait_for(new_take, 30)
     assert other != path and simulator.stats()["POST /api/ai/queue"] == 1
@@ -119,7 +120,7 @@ async def test_id_is_in_the_ledger_before_the_job_finishes(controller, simulator
 async def test_eta_is_learned_from_past_durations(controller):
     request = VideoRequest("eta one", **SMALL)
     await asyncio.wait_for(controller.submit(request), 30)
-    assert controller.eta_seconds(request.replace(prompt="eta two")) > 0
+    assert controller.eta.estimate(request.replace(prompt="eta two")) > 0
 
 
 async def test_deadline_cancels_on_the_server_and_says_so(simulator, api_key, tmp_path):
@@ -142,7 +143,7 @@ async def test_deadline_cancels_on_the_server_and_says_so(simulator, api_key, tm
 KERNEL_SETUP = """
 import asyncio, os
 from seedance_widgets import Studio
-from seedance_widgets.jobs.follower import FollowPolicy
+from seedance_widgets._jobs.follower import FollowPolicy
 studio = Studio(ledger={ledger!r}, output_dir={videos!r},
                 policy=FollowPolicy(0.1, 0.3, 5.0, 0.3))
 """
@@ -213,7 +214,7 @@ def test_cli_lists_the_ledger(tmp_path, simulator, api_key):
     import subprocess
 
     env = {**os.environ, "OXEN_API_KEY": api_key, "OXEN_BASE_URL": simulator.base_url}
-    cli = [sys.executable, "-m", "seedance_widgets.cli.main"]
+    cli = [sys.executable, "-m", "seedance_widgets"]
     made = subprocess.run([*cli, "generate", "a listed fox", "--resolution", "480p",
                            "--duration", "4"], env=env, cwd=tmp_path, capture_output=True,
                           text=True, timeout=120, check=False)
@@ -237,7 +238,7 @@ def test_ls_shows_an_enqueue_interrupted_before_its_id_was_known(tmp_path):
                         params={"prompt": "lost in transit"}, take=1, holder=gone).intent
     ledger.sending(lost)
     paid(ledger, "k2", "g2", prompt="made it")
-    listed = subprocess.run([sys.executable, "-m", "seedance_widgets.cli.main", "ls"],
+    listed = subprocess.run([sys.executable, "-m", "seedance_widgets", "ls"],
                             cwd=tmp_path, capture_output=True, text=True, timeout=60,
                             check=True)
     assert "g2" in listed.stdout and "'made it'" in listed.stdout

@@ -1,6 +1,6 @@
 """The wheel and sdist carry the built front end, and installing them never needs Node.
 
-`make` builds the bundle (seedance_widgets/widget/static/studio.js and studio.css, git-ignored)
+`make` builds the bundle (seedance_widgets/_widget/static/studio.js and studio.css, git-ignored)
 from js/src before the tests; the hatch build hook (hatch-jupyter-builder, see pyproject.toml)
 refuses to make a wheel or sdist without it and does not rebuild it when it is there. Here:
 `python -m build` makes the sdist and, from it, the wheel; both are installed into a fresh
@@ -23,7 +23,7 @@ import pytest
 pytestmark = [pytest.mark.packaging, pytest.mark.timeout(1200)]
 
 REPO = Path(__file__).resolve().parents[1]
-STATIC = "seedance_widgets/widget/static"
+STATIC = "seedance_widgets/_widget/static"
 BUNDLE = (f"{STATIC}/studio.js", f"{STATIC}/studio.css")
 SMOKE = (
     "import pathlib, seedance_widgets, sys\n"

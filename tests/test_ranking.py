@@ -13,7 +13,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from seedance_widgets.ranking import PRIOR_GAMES, Standing, _bradley_terry, draw_pairs, rank
+from seedance_widgets._jobs.ranking import PRIOR_GAMES, Standing, _bradley_terry, draw_pairs, rank
 
 KEYS = [f"take-{i}" for i in range(12)]
 

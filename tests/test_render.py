@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from seedance_widgets.contract.pricing import output_seconds
+from seedance_widgets._contract.pricing import output_seconds
 from seedance_widgets.simulator.render import (
     SIZES,
     frame_size,

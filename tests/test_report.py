@@ -21,10 +21,10 @@ from hypothesis import strategies as st
 from PIL import Image
 from report_html import Element, parse
 
-from seedance_widgets.contract import VideoRequest
-from seedance_widgets.export import to_code
-from seedance_widgets.ranking import draw_pairs, rank
-from seedance_widgets.report import (
+from seedance_widgets._contract import VideoRequest
+from seedance_widgets._export import to_code
+from seedance_widgets._jobs.ranking import draw_pairs, rank
+from seedance_widgets._report import (
     POSTER_WIDTH,
     ReportComparison,
     ReportSweep,

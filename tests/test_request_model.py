@@ -8,13 +8,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from seedance_widgets.contract import (
+from seedance_widgets._contract import (
     DEFAULT_MODEL,
-    InvalidRequestError,
     ModelSpec,
     VideoRequest,
     bundled_model,
 )
+from seedance_widgets.errors import InvalidRequestError
 
 SPEC = bundled_model()
 ALLOWED = {
@@ -199,7 +199,7 @@ def test_every_variant_is_bundled_and_builds_a_request(model):
 
 
 def test_bundled_ids_are_the_family():
-    from seedance_widgets.contract.schema import bundled_model_ids
+    from seedance_widgets._contract.schema import bundled_model_ids
 
     assert sorted(FAMILY) == list(bundled_model_ids())
 

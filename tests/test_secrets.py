@@ -22,21 +22,22 @@ from nbconvert import HTMLExporter
 from notebook_runner import run_notebook
 
 from seedance_widgets import Studio
-from seedance_widgets.contract import (
+from seedance_widgets._contract import VideoRequest
+from seedance_widgets._export import FLAVOURS
+from seedance_widgets._jobs.controller import Controller
+from seedance_widgets._jobs.follower import FollowPolicy
+from seedance_widgets._jobs.ledger import Ledger
+from seedance_widgets._transport.client import AsyncOxenClient
+from seedance_widgets._transport.retry import RetryPolicy
+from seedance_widgets._transport.settings import ApiKey, Settings
+from seedance_widgets._widget.views import job_view
+from seedance_widgets.errors import (
     GenerationCancelled,
     ProtocolError,
     SeedanceError,
-    VideoRequest,
 )
-from seedance_widgets.export import FLAVOURS
-from seedance_widgets.jobs.controller import Controller
-from seedance_widgets.jobs.follower import FollowPolicy
-from seedance_widgets.jobs.ledger import Ledger
 from seedance_widgets.simulator import SimulatorConfig, SimulatorServer
 from seedance_widgets.simulator.faults import Faults
-from seedance_widgets.transport.client import AsyncOxenClient
-from seedance_widgets.transport.retry import RetryPolicy
-from seedance_widgets.transport.settings import ApiKey, Settings
 
 SMALL = {"resolution": "480p", "duration": 4, "aspect_ratio": "1:1"}
 FAST = FollowPolicy(queued_first=0.1, queued_max=0.3, processing=2.0, stream_down=0.3)
@@ -138,7 +139,7 @@ async def test_errors_logs_and_ledger_never_hold_the_key(api_key, faulty, tmp_pa
         outcomes = await asyncio.gather(*jobs, return_exceptions=True)
         assert any(isinstance(o, Path) for o in outcomes), outcomes
         errors += [o for o in outcomes if isinstance(o, BaseException)]
-        assert_absent(api_key, *(repr(j) for j in jobs), *(json.dumps(j.to_json()) for j in jobs))
+        assert_absent(api_key, *(repr(j) for j in jobs), *(json.dumps(job_view(j)) for j in jobs))
 
         faulty.faults.clear()
         try:
@@ -225,7 +226,7 @@ async def test_widget_state_and_exported_code_never_hold_the_key(api_key, simula
         codes = [studio.to_code(flavour) for flavour in FLAVOURS]
         assert "a fox in the widget" in json.dumps(states[0])  # the check reads real state
         assert_absent(api_key, json.dumps(states, default=repr), *codes, repr(studio),
-                      studio._snapshot.render(list(studio._controller.jobs.values())))
+                      studio._snapshot.render(list(studio._session.jobs.values())))
     finally:
         studio.close()
 
@@ -248,7 +249,7 @@ async def test_widget_state_and_exported_code_never_hold_the_key(api_key, simula
 
 CELLS = [
     "from seedance_widgets import Studio\n"
-    "from seedance_widgets.jobs.follower import FollowPolicy\n"
+    "from seedance_widgets._jobs.follower import FollowPolicy\n"
     "studio = Studio(output_dir='videos', ledger='.seedance',\n"
     "                policy=FollowPolicy(0.1, 0.3, 2.0, 0.3))\n"
     "studio",
@@ -258,7 +259,7 @@ CELLS = [
     "print(path.name, job.status)",
     "for flavour in ('toolkit', 'httpx', 'curl'):\n"
     "    print(studio.to_code(flavour))",
-    "print(repr(studio), repr(job), repr(studio._client), studio._client.settings)\n"
+    "print(repr(studio), repr(job), repr(studio._wiring.client), studio._wiring.client.settings)\n"
     "job",
     "import logging, sys\n"
     "logging.basicConfig(level=logging.DEBUG, stream=sys.stdout, force=True)\n"
@@ -266,7 +267,7 @@ CELLS = [
     "                         aspect_ratio='1:1')\n"
     "print(await second)\n"
     "logging.basicConfig(level=logging.WARNING, force=True)",
-    "await studio._client.get('no-such-generation')",
+    "await studio._wiring.client.get('no-such-generation')",
     "studio",
 ]
 
@@ -300,13 +301,12 @@ def test_a_saved_notebook_and_its_html_export_never_hold_the_key(api_key, simula
 
 
 def test_the_backend_and_every_public_object_mask_the_key(api_key):
-    from seedance_widgets.embedded import resolve_backend
-    from seedance_widgets.jobs.blocking import OxenClient
+    from seedance_widgets import OxenClient
+    from seedance_widgets._wiring import choose_backend
 
-    backend = resolve_backend(api_key, "http://127.0.0.1:9/api")
-    assert backend.api_key == ApiKey(api_key)
-    client = OxenClient(api_key=api_key, base_url="http://127.0.0.1:9/api",
-                        ledger=None)
+    backend = choose_backend(api_key, "http://127.0.0.1:9/api")
+    assert backend.settings.api_key == ApiKey(api_key)
+    client = OxenClient(api_key=api_key, base_url="http://127.0.0.1:9/api")
     half_built = Studio.__new__(Studio)  # its __init__ never ran (or failed early)
     try:
         assert_absent(api_key, repr(backend), str(backend), repr(client),
@@ -343,7 +343,7 @@ async def test_an_echoing_service_never_shows_the_key(api_key, tmp_path):
             outcome = await asyncio.wait_for(job.outcome(), 30)
             assert job.status == "failed" and "Bearer ***" in job.error
             assert_absent(api_key, job.error, repr(job), json.dumps(studio.get_state()),
-                          studio._snapshot.render(studio._ordered_jobs()))
+                          studio._snapshot.render(studio._session.ordered()))
             assert_absent(api_key, _format_with_locals(outcome))
 
             async with AsyncOxenClient(api_key=api_key, base_url=server.echo_url,
@@ -361,16 +361,19 @@ async def test_an_echoing_service_never_shows_the_key(api_key, tmp_path):
 
 def test_tracebacks_with_locals_hold_no_key(api_key, tmp_path):
     """Failing generate, sync call and download, formatted with every frame's locals."""
-    from seedance_widgets.jobs.blocking import OxenClient
+    from seedance_widgets import OxenClient
+    from seedance_widgets._jobs.runner import JobRunner
+    from seedance_widgets._wiring import choose_backend, wire
 
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         closed = f"http://127.0.0.1:{probe.getsockname()[1]}/api"
     failures: list[BaseException] = []
-    client = OxenClient(api_key=api_key, base_url=closed, output_dir=tmp_path / "v",
-                        ledger=Ledger(tmp_path / "ledger"))
+    client = OxenClient(api_key=api_key, base_url=closed)
+    runner = JobRunner(lambda: wire(choose_backend(api_key, closed), ledger=tmp_path / "ledger",
+                                    output_dir=tmp_path / "v"))
     try:
-        for call in (lambda: client.generate_video(VideoRequest("refused fox", **SMALL)),
+        for call in (lambda: runner.generate_video(VideoRequest("refused fox", **SMALL)),
                      lambda: client.generate(VideoRequest("refused fox", **SMALL)),
                      lambda: client.get("some-generation"),
                      lambda: client.download(f"{closed}/results/x.mp4", tmp_path / "x.mp4")):
@@ -379,6 +382,7 @@ def test_tracebacks_with_locals_hold_no_key(api_key, tmp_path):
             failures.append(info.value)
     finally:
         client.close()
+        runner.close()
     with pytest.raises(SeedanceError) as info:  # a Studio that fails while being built
         Studio(api_key=api_key, base_url=closed, model="no-such-model",
                ledger=tmp_path / "ledger")

@@ -20,8 +20,11 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw, ImageOps
 
-from seedance_widgets.contract import ModelSpec, bundled_model
-from seedance_widgets.contract.schema import bundled_model_ids
+from seedance_widgets._contract import (
+    ModelSpec,
+    bundled_model,
+)
+from seedance_widgets._contract.schema import bundled_model_ids
 from seedance_widgets.simulator import SimulatorConfig, SimulatorServer
 from seedance_widgets.simulator.render import SIZES, frame_size, reference_boxes, render_video
 

@@ -11,8 +11,11 @@ from typing import Any
 import httpx
 import pytest
 
-from seedance_widgets.contract import VideoRequest, bundled_model
-from seedance_widgets.contract.pricing import cost_of, estimate_cost, total_cost
+from seedance_widgets._contract import (
+    VideoRequest,
+    bundled_model,
+)
+from seedance_widgets._contract.pricing import cost_of, estimate_cost, total_cost
 from seedance_widgets.simulator import SimulatorConfig, SimulatorServer
 from seedance_widgets.simulator.faults import FAULTS
 

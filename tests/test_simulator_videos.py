@@ -9,10 +9,10 @@ from fractions import Fraction
 import av
 import pytest
 
-from seedance_widgets.contract import VideoRequest
-from seedance_widgets.jobs.controller import Controller
-from seedance_widgets.jobs.follower import FollowPolicy
-from seedance_widgets.transport.client import AsyncOxenClient
+from seedance_widgets._contract import VideoRequest
+from seedance_widgets._jobs.controller import Controller
+from seedance_widgets._jobs.follower import FollowPolicy
+from seedance_widgets._transport.client import AsyncOxenClient
 
 TABLE = {
     ("480p", "16:9"): (864, 496), ("720p", "16:9"): (1280, 720),

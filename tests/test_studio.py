@@ -7,14 +7,16 @@ import json
 import os
 import re
 import subprocess
+from decimal import Decimal
 
 import pytest
 import traitlets
 
 from seedance_widgets import Studio
-from seedance_widgets.contract import InvalidRequestError, Status
-from seedance_widgets.jobs.follower import FollowPolicy
-from seedance_widgets.transport.client import AsyncOxenClient
+from seedance_widgets._contract import Status
+from seedance_widgets._jobs.follower import FollowPolicy
+from seedance_widgets._transport.client import AsyncOxenClient
+from seedance_widgets.errors import InvalidRequestError
 
 FAST = FollowPolicy(queued_first=0.1, queued_max=0.3, processing=5.0, stream_down=0.3)
 FULL_MODEL = "bytedance-seedance-2-0-text-to-video"
@@ -155,7 +157,7 @@ async def test_exported_toolkit_code_reproduces_the_request(studio, simulator, a
         namespace: dict = {}
         exec(code, namespace)
         other: Studio = namespace["studio"]
-        (job,) = other._controller.jobs.values()
+        (job,) = other._session.jobs.values()
         await asyncio.wait_for(job, 30)
         assert job.request == studio.request()
         other.close()
@@ -196,7 +198,7 @@ async def test_sweep_validates_everything_first_then_fills_the_gallery(studio, s
     sweep = studio.sweep(prompt=["a fox", "an owl"], aspect_ratio=["16:9", "1:1", "9:16"],
                          resolution="480p", duration=4)
     assert sweep.size == 6 and "6 generations" in repr(sweep)
-    assert sweep.estimated_cost == pytest.approx(6 * 4 * 0.08)
+    assert sweep.estimated_cost == 6 * 4 * Decimal("0.08")  # money stays decimal
     assert studio.gallery["axes"] == {"prompt": ["a fox", "an owl"],
                                       "aspect_ratio": ["16:9", "1:1", "9:16"]}
     assert [i["values"] for i in studio.gallery["items"]][:2] == [
@@ -217,7 +219,7 @@ async def test_new_take_makes_a_new_video_for_the_same_request(studio, simulator
     assert again is first
     studio._handle_message(studio, {"type": "new_take", "job_id": first.id}, [])
     await wait_for(lambda: len(studio.jobs) == 2)
-    second = next(j for j in studio._controller.jobs.values() if j is not first)
+    second = next(j for j in studio._session.jobs.values() if j is not first)
     assert second.take == 2 and second.request == first.request
     assert await asyncio.wait_for(second, 30) != await first
 

@@ -13,21 +13,24 @@ import httpx
 import pytest
 from media import small_mp4
 
-from seedance_widgets.contract import (
-    EnqueueUnconfirmed,
-    GenerationCancelled,
-    LedgerError,
+from seedance_widgets._contract import (
     Status,
     VideoRequest,
 )
-from seedance_widgets.contract.echo import echo_matches
-from seedance_widgets.contract.status import Generation
-from seedance_widgets.jobs.controller import Controller
-from seedance_widgets.jobs.follower import FollowPolicy
-from seedance_widgets.jobs.ledger import Ledger
+from seedance_widgets._contract.echo import echo_matches
+from seedance_widgets._contract.status import Generation
+from seedance_widgets._jobs.controller import Controller
+from seedance_widgets._jobs.follower import FollowPolicy
+from seedance_widgets._jobs.ledger import Ledger
+from seedance_widgets._transport.client import AsyncOxenClient
+from seedance_widgets._transport.retry import RetryPolicy
+from seedance_widgets._widget.views import job_view
+from seedance_widgets.errors import (
+    EnqueueUnconfirmed,
+    GenerationCancelled,
+    LedgerError,
+)
 from seedance_widgets.simulator import SimulatorConfig, SimulatorServer
-from seedance_widgets.transport.client import AsyncOxenClient
-from seedance_widgets.transport.retry import RetryPolicy
 
 SMALL = {"resolution": "480p", "duration": 4, "aspect_ratio": "1:1"}
 FAST = FollowPolicy(queued_first=0.1, queued_max=0.3, processing=5.0, stream_down=0.3)
@@ -77,7 +80,7 @@ async def test_a_cancel_while_submitting_is_sent_when_the_id_arrives(sim, client
     await until(lambda: accepted(sim, "cancel me while sending"))  # accepted, answer held
     await controller.cancel(job)
     assert job.cancel_requested and job.status == "submitting"
-    assert job.to_json()["cancel_requested"] is True
+    assert job_view(job)["cancel_requested"] is True
     with pytest.raises(GenerationCancelled):
         await asyncio.wait_for(job, 20)
     (paid,) = accepted(sim, "cancel me while sending")

@@ -1,5 +1,5 @@
 // Seedance Studio front end: the ES module anywidget loads (bundled by esbuild into
-// seedance_widgets/widget/static/studio.js; styles into studio.css).
+// seedance_widgets/_widget/static/studio.js; styles into studio.css).
 //
 // The contract with the kernel (`Studio` in studio.py) is docs/widget-protocol.md. The
 // default export is a factory: anywidget calls it once per widget model, so the state made

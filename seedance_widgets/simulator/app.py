@@ -26,8 +26,8 @@ from starlette.responses import FileResponse, JSONResponse, Response, StreamingR
 from starlette.routing import BaseRoute, Match, Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from seedance_widgets.contract.errors import InvalidRequestError
-from seedance_widgets.contract.status import Status
+from seedance_widgets._contract.status import Status
+from seedance_widgets.errors import InvalidRequestError
 
 from .config import SimulatorConfig
 from .faults import ENQUEUE, EVENTS, RESULTS, InjectFaults

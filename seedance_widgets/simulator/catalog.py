@@ -8,7 +8,7 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-from seedance_widgets.contract.schema import DEFAULT_MODEL, ModelSpec, bundled_model_ids
+from seedance_widgets._contract.schema import DEFAULT_MODEL, ModelSpec, bundled_model_ids
 
 __all__ = ["Catalog"]
 
@@ -29,7 +29,7 @@ class Catalog:
     @cache
     def bundled(cls) -> Catalog:
         """Every model object in `contract/models/`."""
-        folder = resources.files("seedance_widgets.contract") / "models"
+        folder = resources.files("seedance_widgets._contract") / "models"
         return cls(_served(json.loads((folder / f"{mid}.json").read_text("utf-8")))
                    for mid in bundled_model_ids())
 

@@ -19,7 +19,7 @@ import av
 import httpx
 from PIL import Image, UnidentifiedImageError
 
-from seedance_widgets.contract.schema import FieldSpec, ModelSpec
+from seedance_widgets._contract.schema import FieldSpec, ModelSpec
 
 __all__ = ["FORMATS", "MAX_BYTES", "InputMedia", "MediaError", "OwnFile", "Reference",
            "gather_media"]

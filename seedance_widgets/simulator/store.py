@@ -23,9 +23,9 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from seedance_widgets.contract.pricing import AUTO_DURATIONS, cost_of, output_seconds
-from seedance_widgets.contract.request import validate_params
-from seedance_widgets.contract.status import COMPLETION_EVENT, Status
+from seedance_widgets._contract.pricing import AUTO_DURATIONS, cost_of, output_seconds
+from seedance_widgets._contract.request import validate_params
+from seedance_widgets._contract.status import COMPLETION_EVENT, Status
 
 from .catalog import Catalog
 from .config import SimulatorConfig

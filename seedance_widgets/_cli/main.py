@@ -1,0 +1,399 @@
+"""`seedance`: generate a video from the terminal, list and settle the ledger, or run the
+simulator.
+
+Every failure ends in one clear line on stderr (what, which file or flag, what next) and an
+exit code; server-written text is escaped before the terminal shows it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from .._contract.request import VideoRequest
+from .._contract.schema import DEFAULT_MODEL, ModelSpec, bundled_model
+from .._jobs.ledger import Intent, Ledger
+from ..errors import (
+    APIError,
+    EnqueueUnconfirmed,
+    GenerationCancelled,
+    GenerationFailed,
+    InvalidRequestError,
+    LedgerError,
+    SeedanceError,
+    safe_text,
+)
+from .status_line import StatusLine
+
+if TYPE_CHECKING:
+    from .._jobs.job import Job
+    from .._jobs.runner import JobRunner
+    from .._transport.blocking import OxenClient
+    from .._wiring import Backend
+
+__all__ = ["EXIT_API_ERROR", "EXIT_BAD_INPUT", "EXIT_CANCELLED", "EXIT_FAILED",
+           "EXIT_LEDGER", "EXIT_UNCONFIRMED", "main"]
+
+EXIT_BAD_INPUT = 2
+EXIT_API_ERROR = 3
+EXIT_FAILED = 4
+EXIT_CANCELLED = 5
+EXIT_UNCONFIRMED = 6
+EXIT_LEDGER = 7
+EXIT_INTERRUPTED = 130
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="seedance",
+        description="Text-to-video with Seedance 2.0 Fast on Oxen.ai. Without OXEN_API_KEY and "
+                    "OXEN_BASE_URL everything runs on the built-in simulator.",
+    )
+    parser.add_argument("-v", "--verbose", action="store_true",
+                        help="log what the client does (requests, retries) to stderr")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    gen = commands.add_parser("generate", help="generate one video and save it")
+    gen.add_argument("prompt", help="what the video should show")
+    gen.add_argument("--resolution", help="480p or 720p (default 720p)")
+    gen.add_argument("--duration", type=_duration,
+                     help="seconds, 4-15, or 'auto' (default auto)")
+    gen.add_argument("--aspect-ratio", help="adaptive, 21:9, 16:9, 4:3, 1:1, 3:4, 9:16")
+    gen.add_argument("--audio", action="store_true", default=None,
+                     help="generate synchronized audio")
+    gen.add_argument("--watermark", action="store_true", default=None,
+                     help="add an 'AI generated' watermark")
+    gen.add_argument("--model", default=DEFAULT_MODEL,
+                     help=f"model id (default {DEFAULT_MODEL}); others' schemas are fetched")
+    gen.add_argument("--out", type=Path, help="where to save the MP4 (default: <id>.mp4)")
+    gen.add_argument("--sync", action="store_true",
+                     help="use the blocking /ai/videos/generate endpoint instead of the queue")
+    gen.add_argument("--simulate", action="store_true",
+                     help="use the built-in simulator even if OXEN_API_KEY is set")
+    gen.add_argument("--take", type=_whole_number, default=1,
+                     help="take number (from 1): the same request and take is served from the "
+                          "ledger without a new generation; a new take makes a new video")
+    gen.add_argument("--resubmit", action="store_true",
+                     help="pay for a new generation even though an earlier submission of this "
+                          "request and take may have been accepted (see `seedance ls`)")
+    _ledger_option(gen)
+
+    listing = commands.add_parser("ls", help="list the generations and unsettled intents in "
+                                             "the ledger")
+    _ledger_option(listing)
+
+    resume = commands.add_parser("resume", help="reconcile unsettled intents and follow "
+                                                "unfinished jobs to the end (after a crash or "
+                                                "restart)")
+    _ledger_option(resume)
+    resume.add_argument("--simulate", action="store_true", help=argparse.SUPPRESS)
+
+    adopt = commands.add_parser("adopt", help="settle an unconfirmed intent with a generation "
+                                              "id (one of its candidates), then download it")
+    adopt.add_argument("intent", help="the intent id, as `seedance ls` shows it (i-...)")
+    adopt.add_argument("generation_id", help="the generation to record for it")
+    _ledger_option(adopt)
+    adopt.add_argument("--simulate", action="store_true", help=argparse.SUPPRESS)
+
+    sim = commands.add_parser("simulate", help="run the Oxen-compatible simulator",
+                              add_help=False)
+    sim.add_argument("args", nargs=argparse.REMAINDER)
+
+    cancel = commands.add_parser("cancel", help="cancel a queued or processing generation")
+    cancel.add_argument("generation_id")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    _configure_logging(args.verbose)
+    if args.command == "simulate":
+        from ..simulator.__main__ import main as simulate
+
+        return simulate(args.args)
+    try:
+        if args.command == "cancel":
+            return _cancel(args)
+        if args.command == "ls":
+            return _list(Ledger(args.ledger))
+        if args.command == "resume":
+            return _with_runner(args, _resume)
+        if args.command == "adopt":
+            return _with_runner(args, lambda runner: _adopt(runner, args))
+        return _generate(args)
+    except LedgerError as exc:
+        _say(f"ledger error: {exc}")
+        return EXIT_LEDGER
+
+
+def _configure_logging(verbose: bool) -> None:
+    """Quiet by default: what matters reaches the terminal as `seedance:` lines. With
+    --verbose, the toolkit's and httpx's logs (they never hold the key) go to stderr."""
+    if verbose:
+        logging.basicConfig(level=logging.INFO, stream=sys.stderr,
+                            format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    else:
+        logging.getLogger().addHandler(logging.NullHandler())
+
+
+def _say(message: str) -> None:
+    """One line for the person at the terminal (control characters escaped)."""
+    print(f"seedance: {safe_text(message, 4000)}", file=sys.stderr)
+
+
+def _ledger_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--ledger", type=Path, default=Path(".seedance"),
+                        help="ledger folder (default .seedance); videos go to its videos/")
+
+
+def _list(ledger: Ledger) -> int:
+    records = ledger.records()
+    intents = [i for i in ledger.intents()
+               if i.unresolved or i.in_flight or i.phase == "abandoned"]
+    if not records and not intents:
+        print(f"no generations in {ledger.folder}")
+    for record in records:
+        params = " ".join(f"{k}={v}" for k, v in record.params.items() if k != "prompt")
+        print(safe_text(
+            f"{_when(record.submitted_at)}  {record.generation_id}  {record.status:<10}  "
+            f"take {record.take}  {record.params.get('prompt', '')!r}  {params}  "
+            f"{record.video_path or ''}", 4000))
+    for intent in intents:
+        print(safe_text(_intent_line(intent), 4000))
+    return 0
+
+
+def _when(at: float) -> str:
+    return time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(at))
+
+
+def _intent_line(intent: Intent) -> str:
+    prompt = intent.params.get("prompt", "")
+    if intent.phase == "abandoned":
+        state = "abandoned (paid anew on request; adopt a candidate if one appears)"
+    elif intent.in_flight:
+        state = f"submitting (pid {intent.holder.get('pid')} is waiting for its answer)"
+    else:
+        state = "unconfirmed (no id: the answer was lost; `seedance resume` reconciles)"
+    candidates = ", ".join(intent.candidates) or "none listed yet"
+    return (f"{_when(intent.at)}  {intent.intent_id}  {state}  take {intent.take}  "
+            f"{prompt!r}  candidates: {candidates}  "
+            f"(`seedance adopt {intent.intent_id} ID`, or generate again with --resubmit)")
+
+
+def _resume(runner: JobRunner) -> int:
+    with StatusLine(sys.stderr) as line:
+        jobs = runner.resume(on_change=line.update)
+    for job in jobs:
+        print(safe_text(f"{job.generation_id or job.intent_id}  {job.status}  "
+                        f"{job.video_path or job.error or ''}", 4000))
+    unsettled = runner.unresolved()
+    for intent in unsettled:
+        _say(_intent_line(intent))
+    if not jobs and not unsettled:
+        print("nothing to resume")
+    if unsettled:
+        return EXIT_UNCONFIRMED
+    return 0 if all(j.status == "succeeded" for j in jobs) else EXIT_FAILED
+
+
+def _adopt(runner: JobRunner, args: argparse.Namespace) -> int:
+    with StatusLine(sys.stderr) as line:
+        path = runner.adopt(args.intent, args.generation_id, on_change=line.update)
+    print(path)
+    return 0
+
+
+def _duration(text: str) -> int | str:
+    if text == "auto":
+        return -1
+    try:
+        return int(text)
+    except ValueError:
+        return text  # refused with the allowed values by the request model
+
+
+def _whole_number(text: str) -> int | str:
+    try:
+        return int(text)
+    except ValueError:
+        return text  # refused in `_check_flags`, naming the flag
+
+
+def _check_flags(args: argparse.Namespace) -> None:
+    """The flags no request model checks, before anything is sent or paid for."""
+    take = args.take
+    if isinstance(take, bool) or not isinstance(take, int) or take < 1:
+        raise InvalidRequestError("--take", take, "a whole number from 1")
+    if args.out is not None:
+        _check_writable(args.out)
+
+
+def _check_writable(out: Path) -> None:
+    if out.is_dir():
+        raise InvalidRequestError("--out", str(out), "a file path such as clip.mp4",
+                                  reason="is a directory")
+    folder = out.parent
+    while not folder.exists() and folder != folder.parent:
+        folder = folder.parent
+    try:
+        with tempfile.NamedTemporaryFile(dir=folder, prefix=".seedance-probe-"):
+            pass
+    except OSError as exc:
+        raise InvalidRequestError("--out", str(out), "a path in a folder you can write to",
+                                  reason=f"cannot be written ({exc.strerror or exc})") from None
+
+
+def _generate(args: argparse.Namespace) -> int:
+    try:
+        _check_flags(args)
+        # The default model's schema is bundled: bad input is refused before any request.
+        request = _build_request(args, bundled_model(args.model))
+    except InvalidRequestError as exc:
+        _say(f"invalid input: {exc}")
+        return EXIT_BAD_INPUT
+
+    if args.sync:
+        return _generate_sync(args, request)
+
+    def run(runner: JobRunner) -> int:
+        return _run(runner, request or _build_request(args, runner.model_spec(args.model)),
+                    args)
+
+    return _with_runner(args, run)
+
+
+def _build_request(args: argparse.Namespace, spec: ModelSpec | None) -> VideoRequest | None:
+    if spec is None:
+        return None
+    return VideoRequest(
+        args.prompt, resolution=args.resolution, duration=args.duration,
+        aspect_ratio=args.aspect_ratio, generate_audio=args.audio,
+        watermark=args.watermark, spec=spec,
+    )
+
+
+def _backend(args: argparse.Namespace) -> Backend:
+    from .._wiring import choose_backend
+
+    backend = choose_backend(simulate=True if getattr(args, "simulate", False) else None)
+    if backend.simulated:
+        _say("no OXEN_API_KEY or OXEN_BASE_URL set: using the built-in simulator. "
+             "The video will be SIMULATED, not generated by Seedance.")
+    return backend
+
+
+def _with_runner(args: argparse.Namespace, action: Callable[[JobRunner], int]) -> int:
+    """Run `action` with the jobs layer for this backend and ledger; say what a Ctrl-C
+    interrupted on the way out."""
+    from .._jobs.runner import JobRunner
+    from .._wiring import wire
+
+    backend = _backend(args)
+    folder: Path = args.ledger
+    Ledger(folder)  # a ledger that cannot be opened is one clear line, before anything else
+    runner = JobRunner(lambda: wire(backend, ledger=folder, output_dir=folder / "videos"))
+    code = EXIT_INTERRUPTED
+    try:
+        code = _outcome(lambda: action(runner))
+    except KeyboardInterrupt:
+        _say("interrupted; generations already accepted go on on the server "
+             "(`seedance cancel ID` stops one)")
+    finally:
+        for interrupted in runner.close():
+            _say(str(interrupted))
+    return code
+
+
+def _with_client(args: argparse.Namespace, action: Callable[[OxenClient], int]) -> int:
+    """Run `action` with the blocking client (no ledger: single calls)."""
+    from .._transport.blocking import OxenClient
+
+    client = OxenClient(settings=_backend(args).settings)
+    try:
+        return _outcome(lambda: action(client))
+    except KeyboardInterrupt:
+        _say("interrupted")
+        return EXIT_INTERRUPTED
+    finally:
+        client.close()
+
+
+def _cancel(args: argparse.Namespace) -> int:
+    return _with_client(args, lambda client: client.cancel(args.generation_id) or 0)
+
+
+def _generate_sync(args: argparse.Namespace, request: VideoRequest | None) -> int:
+    """The blocking `/ai/videos/generate` endpoint: one call, no queue, no ledger."""
+    def run(client: OxenClient) -> int:
+        wanted = request or _build_request(args, client.model_spec(args.model))
+        assert wanted is not None
+        _say("waiting for the blocking endpoint...")
+        (video,) = client.generate(wanted)[:1]
+        if not video.url:
+            raise SeedanceError("the service returned no video URL")
+        print(client.download(video.url,
+                              args.out or Path(f"seedance-{int(time.time())}.mp4")))
+        return 0
+
+    return _with_client(args, run)
+
+
+def _outcome(action: Callable[[], int]) -> int:
+    """Run `action`; every way it can fail becomes one line and an exit code."""
+    try:
+        return action()
+    except EnqueueUnconfirmed as exc:
+        intent = exc.intent_id or "(see `seedance ls`)"
+        _say(f"{exc}.\n  intent {intent}; candidates: "
+             f"{', '.join(exc.candidates or ()) or 'none listed'}\n"
+             f"  adopt one:   seedance adopt {intent} GENERATION_ID\n"
+             "  or pay anew: run the same `seedance generate` with --resubmit")
+        return EXIT_UNCONFIRMED
+    except GenerationFailed as exc:
+        _say(str(exc))
+        return EXIT_FAILED
+    except GenerationCancelled as exc:
+        _say(str(exc))
+        return EXIT_CANCELLED
+    except InvalidRequestError as exc:
+        _say(f"invalid input: {exc}")
+        return EXIT_BAD_INPUT
+    except LedgerError as exc:
+        _say(f"ledger error: {exc}")
+        return EXIT_LEDGER
+    except APIError as exc:
+        _say(f"API error: {exc}")
+        return EXIT_API_ERROR
+    except SeedanceError as exc:
+        _say(str(exc))
+        return EXIT_API_ERROR
+
+
+def _run(runner: JobRunner, request: VideoRequest, args: argparse.Namespace) -> int:
+    notices: list[str] = []
+
+    def watch(job: Job) -> None:
+        line.update(job)
+        if job.notice and job.notice not in notices:
+            notices.append(job.notice)
+
+    try:
+        with StatusLine(sys.stderr) as line:
+            path = runner.generate_video(request, take=args.take, dest=args.out,
+                                         on_change=watch, resubmit=args.resubmit)
+    finally:
+        for notice in notices:
+            _say(notice)
+    print(path)
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,137 @@
+"""A job: one generation's life in this process, awaitable, observable."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import Callable, Generator
+from pathlib import Path
+from typing import Any
+
+from .._contract.request import VideoRequest
+from .._contract.states import JobState, Processing, Submitting, Unconfirmed
+
+__all__ = ["Job"]
+
+
+class Job:
+    """A generation followed by the controller. `await job` gives the video's path.
+
+    `state` is a typed `JobState` (`Submitting`, `Queued`, `Processing`, `Succeeded`,
+    `Failed`, `Cancelled`, `LocalError`, or `Unconfirmed` when the request was sent but its
+    answer lost and no single listed generation could be told to be it); `status` is its
+    name, `history` every state seen. `notice` is a sentence worth showing (a cancel that
+    came too late, a video fetched again).
+    """
+
+    def __init__(self, request: VideoRequest, *, take: int = 1, cache_key: str = "",
+                 job_id: str | None = None):
+        self.id = job_id or uuid.uuid4().hex[:12]
+        self.request = request
+        self.take = take
+        self.cache_key = cache_key
+        self.eta_seconds: float | None = None
+        self.generation_id: str | None = None
+        self.history: list[JobState] = [Submitting()]
+        self.result_url: str | None = None
+        self.video_path: Path | None = None
+        self.cached = False
+        self.intent_id: str | None = None
+        self.cancel_requested = False
+        self.sending = False  # an enqueue is on the wire: cancelling the task could lose its id
+        self.notice: str | None = None
+        self._observers: list[Callable[[Job], None]] = []
+        self._task: asyncio.Task[Path] | None = None
+
+    @property
+    def state(self) -> JobState:
+        return self.history[-1]
+
+    @property
+    def status(self) -> str:
+        """The state's name: `submitting`, `queued`, ..., `error` (see `vocabulary()`)."""
+        return self.state.name
+
+    @property
+    def error(self) -> str | None:
+        """What went wrong (or, unconfirmed, what to do next), from the state."""
+        return self.state.reason
+
+    @property
+    def candidates(self) -> tuple[str, ...]:
+        """For an unconfirmed job: the listed generations that could be it."""
+        return self.state.candidates if isinstance(self.state, Unconfirmed) else ()
+
+    @property
+    def created_at(self) -> float:
+        return self.history[0].at
+
+    @property
+    def started_at(self) -> float | None:
+        return next((s.at for s in self.history if isinstance(s, Processing)), None)
+
+    @property
+    def finished_at(self) -> float | None:
+        return self.state.at if self.state.terminal else None
+
+    @property
+    def done(self) -> bool:
+        """Nothing more happens without the user: ended, or unconfirmed."""
+        return (self.state.terminal or isinstance(self.state, Unconfirmed)) and (
+            self._task is None or self._task.done())
+
+    def observe(self, callback: Callable[[Job], None]) -> None:
+        """Call `callback(job)` after every change."""
+        self._observers.append(callback)
+
+    def move_to(self, state: JobState, *, notify: bool = True) -> None:
+        """Enter `state` (kept in the history when it differs from the current one)."""
+        if state != self.state or type(state) is not type(self.state):
+            self.history.append(state)
+        if notify:
+            self.notify()
+
+    def restore(self, generation_id: str, state: JobState, video_path: Path) -> None:
+        """Fill in a job that finished earlier (from the ledger), without notifying."""
+        self.generation_id = generation_id
+        self.video_path = video_path
+        self.cached = True
+        self.move_to(state, notify=False)
+
+    def cancel_task(self) -> None:
+        if self._task is not None and not self._task.done():
+            self._task.cancel()
+
+    def notify(self) -> None:
+        for callback in list(self._observers):
+            callback(self)
+
+    def attach(self, task: asyncio.Task[Path]) -> None:
+        """Run this job's life as `task` (a new one after an adoption or a resubmission)."""
+        self._task = task
+
+    def result(self) -> Path:
+        """The video path of a finished job (raises its error; `InvalidStateError` if running)."""
+        if self._task is None:
+            raise asyncio.InvalidStateError("job has not started")
+        return self._task.result()
+
+    async def outcome(self) -> Path | Exception:
+        """Wait for the job: its video's path, or the exception it ended with."""
+        try:
+            return await self
+        except Exception as exc:
+            return exc
+
+    def __await__(self) -> Generator[Any, None, Path]:
+        if self._task is None:
+            raise asyncio.InvalidStateError("job has not started")
+        return self._task.__await__()
+
+    def __repr__(self) -> str:
+        request = getattr(self, "request", None)
+        history = getattr(self, "history", None)
+        status = history[-1].name if history else None
+        return (f"Job(id={getattr(self, 'id', None)!r}, status={status!r}, "
+                f"generation_id={getattr(self, 'generation_id', None)!r}, "
+                f"prompt={getattr(request, 'prompt', None)!r})")

@@ -1,0 +1,561 @@
+"""The ledger: an append-only record of every intent to pay and every generation, on disk,
+shared safely by every kernel and process working in one folder.
+
+Before any enqueue an *intent* is written: request, take, model, namespace, time and who
+holds it. `claim()` decides inside one write transaction, so across processes one
+(namespace, request, take) has at most one live intent: a second process attaches to it
+instead of paying again. Each generation id is written the moment it is known. The ledger
+also answers the cache ("this take already has a video"), resume ("these jobs and intents
+were left unfinished") and reconciliation ("these ids are already claimed").
+
+SQLite in WAL mode; nothing is rewritten (a one-time migration aside), and never the key.
+Every SQLite failure surfaces as `LedgerError`, naming the file and the next step.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sqlite3
+import tempfile
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .._transport.retry import RetryPolicy
+from ..errors import LedgerError
+from .holders import Holder, holder_alive
+
+__all__ = ["Claim", "Intent", "Ledger", "LedgerRecord", "cache_key", "file_checksum",
+           "request_key"]
+
+_VERSION = 2
+# Waiting out another process creating the same new ledger: up to 30 s, in short steps.
+_WHILE_LOCKED = RetryPolicy(attempts=10_000, timeout=30.0, wait_initial=0.02, wait_max=0.2,
+                            wait_jitter=0.02)
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS entries (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    at REAL NOT NULL,
+    kind TEXT NOT NULL,           -- submitted | status | video | an intent's event
+    cache_key TEXT NOT NULL,
+    generation_id TEXT,
+    data TEXT NOT NULL,           -- JSON
+    intent_id TEXT
+);
+CREATE INDEX IF NOT EXISTS entries_by_key ON entries (cache_key);
+CREATE INDEX IF NOT EXISTS entries_by_id ON entries (generation_id);
+CREATE TABLE IF NOT EXISTS intents (
+    intent_id TEXT PRIMARY KEY,
+    cache_key TEXT NOT NULL,
+    attempt INTEGER NOT NULL,     -- 1, 2, ... for one (namespace, request, take)
+    at REAL NOT NULL,
+    namespace TEXT NOT NULL,
+    request_key TEXT NOT NULL,    -- the request without its take: other takes share it
+    model TEXT NOT NULL,
+    take INTEGER NOT NULL,
+    params TEXT NOT NULL,         -- JSON
+    holder TEXT NOT NULL,         -- JSON: host, pid, start time, token
+    UNIQUE (cache_key, attempt)
+);
+CREATE INDEX IF NOT EXISTS intents_by_request ON intents (request_key);
+"""
+_INDEX_BY_INTENT = "CREATE INDEX IF NOT EXISTS entries_by_intent ON entries (intent_id)"
+
+# An intent's phases. Settled ones never change again, except that a late-found id confirms
+# an unconfirmed or abandoned one.
+PREPARED, SENDING, CONFIRMED = "prepared", "sending", "confirmed"
+UNCONFIRMED, REFUSED, VOID, ABANDONED = "unconfirmed", "refused", "void", "abandoned"
+_DEAD = (REFUSED, VOID, ABANDONED)
+_RETRYABLE_OUTCOMES = ("failed", "cancelled")
+
+
+def cache_key(canonical_request: str, take: int, namespace: str) -> str:
+    """The identity of a result: backend namespace + canonical request + take number."""
+    text = json.dumps([namespace, canonical_request, take], separators=(",", ":"))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def request_key(canonical_request: str, namespace: str) -> str:
+    """The identity of a request whatever its take: intents sharing it are rivals when their
+    answers are lost at the same time."""
+    text = json.dumps([namespace, canonical_request], separators=(",", ":"))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def file_checksum(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+@dataclass
+class Intent:
+    """One attempt to pay for (namespace, request, take), with its events folded in."""
+
+    intent_id: str
+    cache_key: str
+    attempt: int
+    at: float
+    namespace: str
+    request_key: str
+    model: str
+    take: int
+    params: dict[str, Any]
+    holder: dict[str, Any]
+    phase: str = PREPARED
+    generation_id: str | None = None
+    candidates: tuple[str, ...] = ()
+    reason: str | None = None
+    sent_at: float | None = None
+    last_at: float = 0.0
+    cancel_requested: bool = False
+
+    @property
+    def holder_alive(self) -> bool:
+        return holder_alive(self.holder, self.last_at)
+
+    @property
+    def in_flight(self) -> bool:
+        """Its holder may still be sending it: wait for the answer, don't reconcile."""
+        return self.phase in (PREPARED, SENDING) and self.holder_alive
+
+    @property
+    def unresolved(self) -> bool:
+        """Sent, with no id known, and nobody is waiting for the answer any more."""
+        return (self.phase == SENDING and not self.holder_alive) or self.phase == UNCONFIRMED
+
+
+@dataclass
+class Claim:
+    """`Ledger.claim`'s answer: the intent to act on; `fresh` when the caller must send it."""
+
+    intent: Intent
+    fresh: bool
+
+
+@dataclass
+class LedgerRecord:
+    """The folded state of one generation."""
+
+    generation_id: str
+    cache_key: str
+    namespace: str
+    model: str
+    params: dict[str, Any]
+    take: int
+    submitted_at: float
+    intent_id: str | None = None
+    status: str = "queued"
+    error: str | None = None
+    video_path: str | None = None
+    checksum: str | None = None
+    size: int | None = None
+    mtime_ns: int | None = None
+    history: list[tuple[str, float]] = field(default_factory=list)
+
+    @property
+    def finished(self) -> bool:
+        return self.status in ("failed", "cancelled") or (
+            self.status == "succeeded" and self.video_path is not None)
+
+    def video_intact(self) -> bool:
+        """Whether the recorded video is on disk as recorded (size, then checksum; the
+        checksum is skipped while size and modification time are unchanged)."""
+        if self.video_path is None:
+            return False
+        path = Path(self.video_path)
+        try:
+            stat = path.stat()
+        except OSError:
+            return False
+        if stat.st_size != self.size:
+            return False
+        return stat.st_mtime_ns == self.mtime_ns or file_checksum(path) == self.checksum
+
+    def seconds_to_finish(self) -> float | None:
+        """From `processing` to the terminal status, if both were seen."""
+        times = dict(self.history)
+        start, end = times.get("processing"), times.get(self.status)
+        if start is None or end is None or self.status not in ("succeeded", "failed"):
+            return None
+        return end - start
+
+
+class Ledger:
+    """`.seedance/ledger.sqlite3` beside the notebook (or wherever `folder` says)."""
+
+    def __init__(self, folder: Path | str = ".seedance"):
+        self.folder = Path(folder)
+        self.path = self.folder / "ledger.sqlite3"
+        self._lock = threading.Lock()
+        self._temporary: tempfile.TemporaryDirectory[str] | None = None
+        with self._failing_as("opened"):
+            self.folder.mkdir(parents=True, exist_ok=True)
+            self._create()
+
+    @classmethod
+    def temporary(cls) -> Ledger:
+        """A ledger in a temporary folder, removed with the object: the same guarantees
+        within one process, nothing kept after it (`Studio(ledger=None)`)."""
+        folder = tempfile.TemporaryDirectory(prefix="seedance-ledger-",
+                                             ignore_cleanup_errors=True)
+        ledger = cls(folder.name)
+        ledger._temporary = folder
+        return ledger
+
+    def __repr__(self) -> str:
+        return f"Ledger({str(self.folder)!r})"
+
+    # -- intents ----------------------------------------------------------------------------
+
+    def claim(self, *, key: str, request: str, namespace: str, model: str,
+              params: dict[str, Any], take: int, holder: Holder,
+              resubmit: bool = False) -> Claim:
+        """The intent to act on for (namespace, request, take), decided in one transaction.
+
+        A new intent (`fresh`) is written when there is none yet, or the last one can no
+        longer be paid for (refused, never sent, abandoned, or its generation failed or was
+        cancelled). Otherwise the live one is returned: the caller waits for it, follows its
+        generation, or reconciles it. `resubmit=True` abandons an unresolved one (the user's
+        explicit choice to pay again).
+        """
+        with self._transaction("written") as db:
+            latest = self._latest_intent(db, key)
+            if latest is not None and not self._replaceable(db, latest, resubmit):
+                return Claim(latest, fresh=False)
+            intent_id = "i-" + uuid.uuid4().hex[:10]
+            attempt = latest.attempt + 1 if latest is not None else 1
+            now = time.time()
+            db.execute("INSERT INTO intents (intent_id, cache_key, attempt, at, namespace, "
+                       "request_key, model, take, params, holder) VALUES (?,?,?,?,?,?,?,?,?,?)",
+                       (intent_id, key, attempt, now, namespace, request, model, take,
+                        json.dumps(params), json.dumps(holder.to_json())))
+        intent = self.intent(intent_id)
+        assert intent is not None
+        return Claim(intent, fresh=True)
+
+    def _replaceable(self, db: sqlite3.Connection, latest: Intent, resubmit: bool) -> bool:
+        """Whether a new attempt may follow `latest` (appending what settles it, if needed)."""
+        if latest.phase in _DEAD:
+            return True
+        if latest.phase == CONFIRMED:
+            record = _fold(_rows(db, "generation_id = ?", (latest.generation_id,)))
+            status = record[latest.generation_id].status if record else "queued"
+            return status in _RETRYABLE_OUTCOMES
+        if latest.phase == PREPARED and not latest.holder_alive:
+            self._event(db, "void", latest, {"reason": "its holder stopped before sending it"})
+            return True
+        if resubmit and latest.unresolved:
+            self._event(db, "abandoned", latest, {"reason": "paid anew on the user's request"})
+            return True
+        return False
+
+    def sending(self, intent: Intent) -> None:
+        """About to send: from now on the server may have it, so only reconciliation settles
+        it if no answer comes."""
+        self._append_event("sending", intent, {})
+
+    def confirm(self, intent: Intent, generation_ids: list[str], how: str) -> None:
+        """The service issued these ids for `intent` (`how`: answer, reconciled, adopted):
+        written before the job is followed, downloaded or shown."""
+        with self._transaction("written") as db:
+            for generation_id in generation_ids:
+                db.execute("INSERT INTO entries (at, kind, cache_key, generation_id, data, "
+                           "intent_id) VALUES (?, 'submitted', ?, ?, ?, ?)",
+                           (time.time(), intent.cache_key, generation_id, json.dumps({
+                               "namespace": intent.namespace, "model": intent.model,
+                               "params": intent.params, "take": intent.take, "how": how}),
+                            intent.intent_id))
+
+    def unconfirmed(self, intent: Intent, reason: str, candidates: list[str]) -> None:
+        self._append_event("unconfirmed", intent, {"reason": reason, "candidates": candidates})
+
+    def refused(self, intent: Intent, reason: str) -> None:
+        """The server provably did not take it: nothing was paid."""
+        self._append_event("refused", intent, {"reason": reason})
+
+    def void(self, intent: Intent, reason: str) -> None:
+        """It was never sent."""
+        self._append_event("void", intent, {"reason": reason})
+
+    def cancel_requested(self, intent: Intent) -> None:
+        """The user cancelled before the id was known: cancel it as soon as it is."""
+        self._append_event("cancel", intent, {})
+
+    def intent(self, intent_id: str) -> Intent | None:
+        with self._reading() as db:
+            row = db.execute("SELECT * FROM intents WHERE intent_id = ?",
+                             (intent_id,)).fetchone()
+            return _intent(db, row) if row is not None else None
+
+    def intents(self, namespace: str | None = None) -> list[Intent]:
+        """Every intent, oldest first."""
+        with self._reading() as db:
+            rows = db.execute("SELECT * FROM intents ORDER BY at").fetchall()
+            return [_intent(db, r) for r in rows if namespace in (None, r["namespace"])]
+
+    def unresolved(self, namespace: str | None = None) -> list[Intent]:
+        """Intents sent with no id known and nobody waiting for their answer: the ones to
+        reconcile (after a kill, a restart, or an answer lost on the way)."""
+        return [i for i in self.intents(namespace) if i.unresolved]
+
+    def rivals(self, intent: Intent, since: float, until: float) -> list[Intent]:
+        """Other intents for the same request (any take) made in [since, until] whose ids
+        are not known: a listed generation could be theirs as well as `intent`'s."""
+        with self._reading() as db:
+            rows = db.execute("SELECT * FROM intents WHERE request_key = ? AND intent_id != ? "
+                              "AND at BETWEEN ? AND ?",
+                              (intent.request_key, intent.intent_id, since, until)).fetchall()
+            found = [_intent(db, r) for r in rows]
+        return [i for i in found if i.phase in (PREPARED, SENDING, UNCONFIRMED, ABANDONED)
+                and not (i.phase == PREPARED and not i.holder_alive)]
+
+    def highest_take(self, request: str) -> int:
+        """The highest take any intent was made for, for this request key (0 if none)."""
+        with self._reading() as db:
+            row = db.execute("SELECT MAX(take) FROM intents WHERE request_key = ?",
+                             (request,)).fetchone()
+        return int(row[0] or 0)
+
+    def claimed_ids(self) -> set[str]:
+        """Every generation id already recorded for some intent."""
+        with self._reading() as db:
+            rows = db.execute("SELECT DISTINCT generation_id FROM entries "
+                              "WHERE kind = 'submitted'").fetchall()
+        return {r[0] for r in rows}
+
+    # -- generations ------------------------------------------------------------------------
+
+    def status(self, key: str, generation_id: str, status: str,
+               error: str | None = None) -> None:
+        self._append("status", key, generation_id, {"status": status, "error": error})
+
+    def video(self, key: str, generation_id: str, path: Path) -> None:
+        stat = path.stat()
+        self._append("video", key, generation_id, {
+            "path": str(path), "checksum": file_checksum(path), "size": stat.st_size,
+            "mtime_ns": stat.st_mtime_ns})
+
+    def records(self) -> list[LedgerRecord]:
+        """Every generation, oldest first, with its entries folded in."""
+        with self._reading() as db:
+            return list(_fold(_rows(db, "generation_id IS NOT NULL", ())).values())
+
+    def record(self, generation_id: str) -> LedgerRecord | None:
+        with self._reading() as db:
+            return _fold(_rows(db, "generation_id = ?", (generation_id,))).get(generation_id)
+
+    def for_key(self, key: str) -> list[LedgerRecord]:
+        """Generations made for this cache key, oldest first."""
+        with self._reading() as db:
+            return list(_fold(_rows(db, "cache_key = ? AND generation_id IS NOT NULL",
+                                    (key,))).values())
+
+    def unfinished(self, namespace: str | None = None) -> list[LedgerRecord]:
+        """Generations still queued/processing, or succeeded without a video on disk.
+
+        Local errors are never written, so a job whose following failed stays resumable.
+        """
+        return [r for r in self.records()
+                if not r.finished and (namespace is None or r.namespace == namespace)]
+
+    def durations(self, model: str, resolution: str | None) -> list[float]:
+        """Past processing times for this model (and resolution), for ETAs."""
+        return [d for r in self.records()
+                if r.model == model and (resolution is None
+                                         or r.params.get("resolution") == resolution)
+                and (d := r.seconds_to_finish()) is not None]
+
+    # -- plumbing ---------------------------------------------------------------------------
+
+    def _append_event(self, kind: str, intent: Intent, data: dict[str, Any]) -> None:
+        with self._transaction("written") as db:
+            self._event(db, kind, intent, data)
+
+    @staticmethod
+    def _event(db: sqlite3.Connection, kind: str, intent: Intent, data: dict[str, Any]) -> None:
+        db.execute("INSERT INTO entries (at, kind, cache_key, generation_id, data, intent_id) "
+                    "VALUES (?, ?, ?, NULL, ?, ?)",
+                    (time.time(), kind, intent.cache_key, json.dumps(data), intent.intent_id))
+
+    def _append(self, kind: str, key: str, generation_id: str | None,
+                data: dict[str, Any]) -> None:
+        with self._transaction("written") as db:
+            db.execute("INSERT INTO entries (at, kind, cache_key, generation_id, data) "
+                       "VALUES (?, ?, ?, ?, ?)",
+                       (time.time(), kind, key, generation_id, json.dumps(data)))
+
+    def _latest_intent(self, db: sqlite3.Connection, key: str) -> Intent | None:
+        row = db.execute("SELECT * FROM intents WHERE cache_key = ? ORDER BY attempt DESC "
+                         "LIMIT 1", (key,)).fetchone()
+        return _intent(db, row) if row is not None else None
+
+    def _create(self) -> None:
+        """Create the tables, switch to WAL (kept in the file) and migrate a ledger written
+        before intents existed. Two kernels opening a new ledger at once can find it locked
+        while the other creates it (switching to WAL is not covered by the busy timeout):
+        retried briefly, by the transport's one retry executor."""
+        for attempt in _WHILE_LOCKED.retrying(_locked):
+            with attempt, self._connect() as db:
+                if db.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+                    db.execute("PRAGMA journal_mode=WAL")
+                if db.execute("PRAGMA user_version").fetchone()[0] < _VERSION:
+                    db.execute("BEGIN IMMEDIATE")
+                    _migrate(db)
+                    db.execute("COMMIT")
+
+    @contextmanager
+    def _failing_as(self, action: str) -> Iterator[None]:
+        try:
+            yield
+        except (sqlite3.Error, OSError) as exc:
+            raise LedgerError(self.path, action, exc) from None
+
+    @contextmanager
+    def _transaction(self, action: str) -> Iterator[sqlite3.Connection]:
+        """A write transaction that holds SQLite's write lock from its first statement, so
+        decisions made inside it are made by one process at a time."""
+        with self._failing_as(action), self._connect() as db:
+            db.execute("BEGIN IMMEDIATE")
+            try:
+                yield db
+            except BaseException:
+                db.execute("ROLLBACK")
+                raise
+            db.execute("COMMIT")
+
+    @contextmanager
+    def _reading(self) -> Iterator[sqlite3.Connection]:
+        with self._failing_as("read"), self._connect() as db:
+            yield db
+
+    @contextmanager
+    def _connect(self) -> Iterator[sqlite3.Connection]:
+        """A connection in autocommit mode (explicit transactions only); SQLite's locking
+        (WAL, 30 s busy timeout) serialises writers from other kernels."""
+        with self._lock:
+            db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+            db.row_factory = sqlite3.Row
+            try:
+                db.execute("PRAGMA synchronous=NORMAL")
+                yield db
+            finally:
+                db.close()
+
+
+def _locked(exc: BaseException) -> bool:
+    return isinstance(exc, sqlite3.OperationalError) and "locked" in str(exc)
+
+
+def _migrate(db: sqlite3.Connection) -> None:
+    """Bring a ledger to `_VERSION`: tables and indexes; for a version-1 ledger, one intent per
+    recorded generation (confirmed), and one unconfirmed intent per interrupted enqueue."""
+    if db.execute("PRAGMA user_version").fetchone()[0] >= _VERSION:
+        return  # another process migrated it while this one waited for the lock
+    for statement in _SCHEMA.split(";"):
+        if statement.strip():
+            db.execute(statement)
+    columns = {r[1] for r in db.execute("PRAGMA table_info(entries)")}
+    if "intent_id" not in columns:
+        db.execute("ALTER TABLE entries ADD COLUMN intent_id TEXT")
+    db.execute(_INDEX_BY_INTENT)
+    legacy = db.execute("SELECT seq, at, kind, cache_key, generation_id, data FROM entries "
+                        "WHERE kind IN ('submitted', 'intent') AND intent_id IS NULL "
+                        "ORDER BY seq").fetchall()
+    submitted_keys = {r["cache_key"] for r in legacy if r["kind"] == "submitted"}
+    attempts: dict[str, int] = {}
+    for row in legacy:
+        data = json.loads(row["data"])
+        if row["kind"] == "intent" and row["cache_key"] in submitted_keys:
+            continue  # its generation is recorded
+        key = row["cache_key"]
+        attempts[key] = attempts.get(key, 0) + 1
+        intent_id = "i-" + uuid.uuid4().hex[:10]
+        params = data.get("params", {})
+        db.execute("INSERT INTO intents (intent_id, cache_key, attempt, at, namespace, "
+                   "request_key, model, take, params, holder) VALUES (?,?,?,?,?,?,?,?,?,?)",
+                   (intent_id, key, attempts[key], row["at"], data.get("namespace", "default"),
+                    "legacy:" + key, data.get("model", ""), data.get("take", 1),
+                    json.dumps(params), json.dumps({})))
+        if row["kind"] == "submitted":
+            db.execute("UPDATE entries SET intent_id = ? WHERE seq = ?", (intent_id, row["seq"]))
+        else:
+            db.execute("INSERT INTO entries (at, kind, cache_key, data, intent_id) "
+                       "VALUES (?, 'sending', ?, '{}', ?)", (row["at"], key, intent_id))
+    db.execute(f"PRAGMA user_version = {_VERSION}")
+
+
+def _rows(db: sqlite3.Connection, where: str, args: tuple[Any, ...]) -> list[sqlite3.Row]:
+    return db.execute("SELECT at, kind, cache_key, generation_id, data, intent_id FROM entries "
+                      f"WHERE {where} ORDER BY seq", args).fetchall()
+
+
+def _intent(db: sqlite3.Connection, row: sqlite3.Row) -> Intent:
+    intent = Intent(
+        intent_id=row["intent_id"], cache_key=row["cache_key"], attempt=row["attempt"],
+        at=row["at"], namespace=row["namespace"], request_key=row["request_key"],
+        model=row["model"], take=row["take"], params=json.loads(row["params"]),
+        holder=json.loads(row["holder"]), last_at=row["at"])
+    events = db.execute("SELECT at, kind, generation_id, data FROM entries WHERE intent_id = ? "
+                        "ORDER BY seq", (intent.intent_id,)).fetchall()
+    for event in events:
+        _apply(intent, event["kind"], event["at"], event["generation_id"],
+               json.loads(event["data"]))
+    return intent
+
+
+def _apply(intent: Intent, kind: str, at: float, generation_id: str | None,
+           data: dict[str, Any]) -> None:
+    """Fold one event into `intent` (see the phases above)."""
+    intent.last_at = max(intent.last_at, at)
+    if kind == "submitted" and intent.phase != CONFIRMED:
+        intent.phase, intent.generation_id = CONFIRMED, generation_id
+    elif kind == "sending" and intent.phase == PREPARED:
+        intent.phase, intent.sent_at = SENDING, at
+    elif kind == "unconfirmed" and intent.phase in (SENDING, UNCONFIRMED):
+        intent.phase, intent.reason = UNCONFIRMED, data.get("reason")
+        intent.candidates = tuple(data.get("candidates") or ())
+    elif kind == "refused" and intent.phase != CONFIRMED:
+        intent.phase, intent.reason = REFUSED, data.get("reason")
+    elif kind == "void" and intent.phase == PREPARED:
+        intent.phase, intent.reason = VOID, data.get("reason")
+    elif kind == "abandoned" and intent.phase in (SENDING, UNCONFIRMED):
+        intent.phase, intent.reason = ABANDONED, data.get("reason")
+    elif kind == "cancel":
+        intent.cancel_requested = True
+
+
+def _fold(rows: list[sqlite3.Row]) -> dict[str, LedgerRecord]:
+    records: dict[str, LedgerRecord] = {}
+    for row in rows:
+        kind, generation_id, at = row["kind"], row["generation_id"], row["at"]
+        if generation_id is None:
+            continue
+        data = json.loads(row["data"])
+        if kind == "submitted":
+            if generation_id not in records:
+                records[generation_id] = LedgerRecord(
+                    generation_id=generation_id, cache_key=row["cache_key"],
+                    namespace=data["namespace"], model=data["model"], params=data["params"],
+                    take=data["take"], submitted_at=at, intent_id=row["intent_id"],
+                    history=[("queued", at)])
+            continue
+        record = records.get(generation_id)
+        if record is None:
+            continue
+        if kind == "status":
+            record.status, record.error = data["status"], data.get("error")
+            record.history.append((data["status"], at))
+        elif kind == "video":
+            record.video_path, record.checksum = data["path"], data["checksum"]
+            record.size, record.mtime_ns = data["size"], data.get("mtime_ns")
+    return records
+

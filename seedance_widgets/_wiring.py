@@ -1,0 +1,108 @@
+"""The one place that wires a backend to its settings, client, ledger, controller and session,
+for the Studio, the CLI and the blocking job runner alike.
+
+The backend is the real service when a key or a base URL is given (or set in the
+environment, read once by `Settings.resolve`), else the embedded simulator: started
+in-process on a free loopback port, once per process, and labelled simulated. Results of
+different backends are kept apart in the ledger by their namespace.
+"""
+
+from __future__ import annotations
+
+import atexit
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ._transport.settings import SIMULATOR_TOKEN, ApiKey, Settings
+
+if TYPE_CHECKING:
+    from ._jobs.controller import Controller
+    from ._jobs.follower import FollowPolicy
+    from ._jobs.session import Session
+    from ._transport.client import AsyncOxenClient
+    from ._transport.retry import RetryPolicy
+
+__all__ = ["SIMULATOR_NAMESPACE", "Backend", "Wiring", "choose_backend", "wire"]
+
+SIMULATOR_NAMESPACE = "simulator"
+
+_lock = threading.Lock()
+_server: Any = None
+
+
+@dataclass(frozen=True)
+class Backend:
+    """Where requests go and with which key; the key stays inside `settings` (masked)."""
+
+    settings: Settings
+    simulated: bool
+
+    @property
+    def label(self) -> str:
+        if self.simulated:
+            return "Simulated (built-in simulator)"
+        return f"Oxen.ai ({self.settings.base_url})"
+
+    @property
+    def namespace(self) -> str:
+        """What keeps this backend's results apart in the ledger (a simulated video is never
+        served as a real one)."""
+        return SIMULATOR_NAMESPACE if self.simulated else self.settings.base_url
+
+
+def choose_backend(api_key: str | ApiKey | None = None, base_url: str | None = None,
+                   simulate: bool | None = None) -> Backend:
+    """The backend to use. `simulate=None` means: simulate when no key and no base URL is
+    given or set."""
+    settings = Settings.resolve(ApiKey.wrap(api_key), base_url)
+    if simulate is None:
+        simulate = not settings.configured
+    if not simulate:
+        return Backend(settings, simulated=False)
+    return Backend(Settings(base_url=embedded_simulator_url(),
+                            api_key=ApiKey(SIMULATOR_TOKEN)), simulated=True)
+
+
+def embedded_simulator_url() -> str:
+    """Start (once per process) the in-process simulator and return its base URL."""
+    global _server
+    with _lock:
+        if _server is None:
+            from .simulator import SimulatorServer
+
+            _server = SimulatorServer().start()
+            atexit.register(_server.stop)
+        return str(_server.base_url)
+
+
+@dataclass(frozen=True)
+class Wiring:
+    """A backend with everything that talks to it."""
+
+    backend: Backend
+    client: AsyncOxenClient
+    controller: Controller
+    session: Session
+
+
+def wire(backend: Backend, *, ledger: Path | str | None, output_dir: Path | str,
+         policy: FollowPolicy | None = None, concurrency: int = 8,
+         deadline: float | None = None, retry: RetryPolicy | None = None) -> Wiring:
+    """Client, ledger (`None`: a temporary one), controller and session for `backend`.
+
+    The transport and the jobs layer are imported here, not at module import, so that
+    importing a surface stays cheap (benchmarks/ #6).
+    """
+    from ._jobs.controller import Controller
+    from ._jobs.ledger import Ledger
+    from ._jobs.session import Session
+    from ._transport.client import AsyncOxenClient
+
+    client = AsyncOxenClient(settings=backend.settings, retry=retry)
+    controller = Controller(client, output_dir=output_dir, policy=policy,
+                            concurrency=concurrency,
+                            ledger=Ledger(ledger) if ledger is not None else None,
+                            namespace=backend.namespace, deadline=deadline)
+    return Wiring(backend, client, controller, Session(controller))
