@@ -62,6 +62,7 @@ run: $(STAMP) js
 
 lint: $(STAMP) js
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy
 	npx --no-install biome ci --error-on-warnings js biome.json package.json vitest.config.js
 
 # The front end's unit tests (vitest + happy-dom).

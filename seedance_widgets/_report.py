@@ -206,7 +206,7 @@ def _write_poster(video: Path, poster: Path) -> tuple[int, int] | None:
         with av.open(str(video)) as container:
             frame = next(container.decode(video=0))
             image = frame.to_image()
-        size = image.size
+        size: tuple[int, int] = image.size
         image.thumbnail((POSTER_WIDTH, POSTER_WIDTH * 4))
         image.convert("RGB").save(poster, format="JPEG", quality=82, optimize=True)
     except Exception as exc:  # a broken video costs its poster, never the report

@@ -88,6 +88,7 @@ def test_wheel_and_sdist_carry_the_bundle(dists: dict[str, Path]) -> None:
         for path in BUNDLE:
             assert path in names, f"{path} not in the wheel"
             assert wheel.read(path) == (REPO / path).read_bytes()
+    assert "seedance_widgets/py.typed" in names  # type checkers read the package's hints
     assert not any(n.startswith(("js/", "node_modules/")) for n in names)
     with tarfile.open(dists["sdist"]) as sdist:
         members = {m.name.split("/", 1)[1] for m in sdist.getmembers() if "/" in m.name}

@@ -250,3 +250,46 @@ async def test_front_end_state_is_checked_and_kernel_traits_are_read_only(studio
     assert sorted(resent[-1]) == ["backend", "jobs"]
     studio.set_state({"params": {**studio.params, "resolution": "480p"}})
     assert studio.params["resolution"] == "480p"
+
+
+def test_the_public_surface_is_small_typed_and_lazy():
+    """Users import from the package: the Studio, both clients, the request, the job and
+    state types and the error tree (also `seedance_widgets.errors`); nothing internal."""
+    import subprocess
+    import sys
+
+    import seedance_widgets
+    from seedance_widgets import errors
+
+    names = set(seedance_widgets.__all__)
+    assert {"Studio", "OxenClient", "AsyncOxenClient", "VideoRequest", "Job", "JobState",
+            "Succeeded", "Unconfirmed", "SeedanceError", "EnqueueUnconfirmed", "errors"} <= names
+    assert not {"Controller", "Ledger", "FollowPolicy", "to_code"} & names
+    for name in names - {"__version__", "errors"}:
+        assert getattr(seedance_widgets, name) is not None
+    for name, value in vars(errors).items():
+        if isinstance(value, type) and issubclass(value, Exception) and value.__module__ == \
+                errors.__name__ and not name.startswith("_") and name != "MalformedResponseError":
+            assert name in names, f"{name} is not exported"
+    lazy = subprocess.run([sys.executable, "-c", "import sys, seedance_widgets; "
+                           "print('httpx' in sys.modules, 'anywidget' in sys.modules)"],
+                          capture_output=True, text=True, check=True)
+    assert lazy.stdout.split() == ["False", "False"]
+
+
+def test_a_script_waits_for_a_job_without_a_notebook(tmp_path):
+    """Outside a kernel the Studio runs jobs on a private loop; `job.wait()` blocks for it."""
+    import subprocess
+    import sys
+
+    script = ("from seedance_widgets import Studio\n"
+              "studio = Studio()\n"
+              "job = studio.generate('a script fox', resolution='480p', duration=4)\n"
+              "print(job.wait(60).name, job.status)\n"
+              "studio.close()\n")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("OXEN_")}
+    done = subprocess.run([sys.executable, "-c", script], cwd=tmp_path, env=env,
+                          capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 0, done.stderr
+    name, status = done.stdout.split()
+    assert status == "succeeded" and (tmp_path / "videos" / name).stat().st_size > 1000

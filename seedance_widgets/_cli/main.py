@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 
 from .._contract.request import VideoRequest
 from .._contract.schema import DEFAULT_MODEL, ModelSpec, bundled_model
+from .._contract.states import Succeeded
 from .._jobs.ledger import Intent, Ledger
 from ..errors import (
     APIError,
@@ -200,7 +201,7 @@ def _resume(runner: JobRunner) -> int:
         print("nothing to resume")
     if unsettled:
         return EXIT_UNCONFIRMED
-    return 0 if all(j.status == "succeeded" for j in jobs) else EXIT_FAILED
+    return 0 if all(isinstance(j.state, Succeeded) for j in jobs) else EXIT_FAILED
 
 
 def _adopt(runner: JobRunner, args: argparse.Namespace) -> int:
@@ -263,8 +264,9 @@ def _generate(args: argparse.Namespace) -> int:
         return _generate_sync(args, request)
 
     def run(runner: JobRunner) -> int:
-        return _run(runner, request or _build_request(args, runner.model_spec(args.model)),
-                    args)
+        wanted = request or _build_request(args, runner.model_spec(args.model))
+        assert wanted is not None  # a fetched spec builds a request (or raises)
+        return _run(runner, wanted, args)
 
     return _with_runner(args, run)
 
@@ -326,7 +328,11 @@ def _with_client(args: argparse.Namespace, action: Callable[[OxenClient], int]) 
 
 
 def _cancel(args: argparse.Namespace) -> int:
-    return _with_client(args, lambda client: client.cancel(args.generation_id) or 0)
+    def run(client: OxenClient) -> int:
+        client.cancel(args.generation_id)
+        return 0
+
+    return _with_client(args, run)
 
 
 def _generate_sync(args: argparse.Namespace, request: VideoRequest | None) -> int:

@@ -6,6 +6,7 @@ import threading
 import time
 from typing import TextIO
 
+from .._contract.states import Submitting, Succeeded
 from .._jobs.job import Job
 from ..errors import safe_text
 
@@ -20,7 +21,7 @@ class StatusLine:
         self._live = stream.isatty()
         self._tick = tick
         self._start = time.monotonic()
-        self._text = "submitting"
+        self._text = Submitting.name
         self._last_printed: str | None = None
         self._lock = threading.Lock()
         self._stop = threading.Event()
@@ -44,7 +45,7 @@ class StatusLine:
         state = job.status
         if job.cached:
             state = f"cached (take {job.take}; --take {job.take + 1} for a new video)"
-        elif job.status == "succeeded" and job.video_path is None:
+        elif isinstance(job.state, Succeeded) and job.video_path is None:
             state = "succeeded, downloading"
         elif job.cancel_requested and job.generation_id is None:
             state = "cancelling (once the id arrives)"

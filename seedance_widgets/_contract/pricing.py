@@ -55,9 +55,8 @@ def estimate_cost(request: VideoRequest, spec: ModelSpec) -> Decimal | None:
 def total_cost(requests: Iterable[VideoRequest], spec: ModelSpec) -> float | None:
     """The sum of `estimate_cost` as a float (for JSON traits), or None if any is unknown."""
     costs = [estimate_cost(r, spec) for r in requests]
-    if any(c is None for c in costs):
-        return None
-    return float(sum(costs, Decimal(0)))  # type: ignore[arg-type]
+    known = [c for c in costs if c is not None]
+    return float(sum(known, Decimal(0))) if len(known) == len(costs) else None
 
 
 def _is_high_res(resolution: Any, spec: ModelSpec) -> bool:

@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 from ..errors import ProtocolError
 
@@ -98,7 +98,7 @@ class ModelSpec:
         schema = obj.get("json_request_schema") or obj.get("request_schema")
         if not isinstance(schema, dict) or not isinstance(schema.get("properties"), dict):
             raise ProtocolError(f"model {obj['id']} has no request schema with `properties`")
-        pricing = obj.get("pricing") if isinstance(obj.get("pricing"), dict) else {}
+        pricing: dict[str, Any] = obj["pricing"] if isinstance(obj.get("pricing"), dict) else {}
         return cls(
             id=obj["id"],
             display_name=str(obj.get("display_name") or obj["id"]),
@@ -173,7 +173,7 @@ def _media_of(name: str, description: str) -> Media | None:
         for word in re.findall(r"[a-z]+", text.lower()):
             medium = word.removesuffix("s")
             if medium in _MEDIA:
-                return medium  # type: ignore[return-value]
+                return cast(Media, medium)
     return None
 
 

@@ -119,7 +119,7 @@ class Controller:
         """
         key = self.key(request, take)
         running = next((j for j in self.jobs.values() if j.cache_key == key
-                        and j.status not in ("error", "failed", "cancelled")), None)
+                        and not _ended_without_video(j)), None)
         if running is not None and not (resubmit and running.done):
             return running
         if running is not None:
@@ -372,7 +372,7 @@ class Controller:
     def _cached(self, key: str) -> LedgerRecord | None:
         """The newest succeeded generation of `key` whose video is on disk, intact."""
         return next((r for r in reversed(self.ledger.for_key(key))
-                     if r.status == "succeeded" and r.video_intact()), None)
+                     if r.status == Status.SUCCEEDED and r.video_intact()), None)
 
     def _record_status(self, job: Job, record: Generation) -> None:
         if job.generation_id is None:
@@ -399,6 +399,11 @@ class Controller:
         if not record.result_url:
             raise ProtocolError(f"generation {generation_id} has no result URL")
         return record.result_url
+
+
+def _ended_without_video(job: Job) -> bool:
+    """Failed, cancelled or broken here: a new submission of its take may start."""
+    return job.state.terminal and not isinstance(job.state, Succeeded)
 
 
 def _retrieve(task: asyncio.Future[Any]) -> None:

@@ -13,6 +13,7 @@ import random
 import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, replace
+from typing import Any
 
 from .._contract.status import CompletionEvent, Generation, Status
 from .._transport.client import AsyncOxenClient
@@ -94,8 +95,8 @@ async def _next_signal(completion: asyncio.Future[CompletionEvent], changed: asy
     if not changed.is_set():
         change = asyncio.ensure_future(changed.wait())
         try:
-            await asyncio.wait({completion, change}, timeout=timeout,
-                               return_when=asyncio.FIRST_COMPLETED)
+            waiting: set[asyncio.Future[Any]] = {completion, change}
+            await asyncio.wait(waiting, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
         finally:
             change.cancel()
             with contextlib.suppress(asyncio.CancelledError):

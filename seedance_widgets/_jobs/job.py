@@ -10,6 +10,7 @@ from typing import Any
 
 from .._contract.request import VideoRequest
 from .._contract.states import JobState, Processing, Submitting, Unconfirmed
+from .._transport.loop import running_loop
 
 __all__ = ["Job"]
 
@@ -115,6 +116,25 @@ class Job:
         if self._task is None:
             raise asyncio.InvalidStateError("job has not started")
         return self._task.result()
+
+    def wait(self, timeout: float | None = None) -> Path:
+        """Block until the job ends and return its video's path (raising what it raised).
+
+        For scripts, whose `Studio` runs jobs on a private loop in another thread; in a
+        notebook cell or any coroutine use `await job` (this would block the very loop the
+        job runs on, so it refuses).
+        """
+        if self._task is None:
+            raise asyncio.InvalidStateError("job has not started")
+        loop = self._task.get_loop()
+        if running_loop() is loop:
+            raise RuntimeError("job.wait() would block the loop the job runs on: use "
+                               "`await job`")
+
+        async def finish() -> Path:
+            return await self
+
+        return asyncio.run_coroutine_threadsafe(finish(), loop).result(timeout)
 
     async def outcome(self) -> Path | Exception:
         """Wait for the job: its video's path, or the exception it ended with."""

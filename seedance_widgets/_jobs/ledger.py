@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .._contract.status import Status
 from .._transport.retry import RetryPolicy
 from ..errors import LedgerError
 from .holders import Holder, holder_alive
@@ -72,7 +73,8 @@ _INDEX_BY_INTENT = "CREATE INDEX IF NOT EXISTS entries_by_intent ON entries (int
 PREPARED, SENDING, CONFIRMED = "prepared", "sending", "confirmed"
 UNCONFIRMED, REFUSED, VOID, ABANDONED = "unconfirmed", "refused", "void", "abandoned"
 _DEAD = (REFUSED, VOID, ABANDONED)
-_RETRYABLE_OUTCOMES = ("failed", "cancelled")
+# A take whose generation ended so may be generated again (nothing was delivered).
+_RETRYABLE_OUTCOMES = (Status.FAILED, Status.CANCELLED)
 
 
 def cache_key(canonical_request: str, take: int, namespace: str) -> str:
@@ -153,7 +155,7 @@ class LedgerRecord:
     take: int
     submitted_at: float
     intent_id: str | None = None
-    status: str = "queued"
+    status: str = Status.QUEUED
     error: str | None = None
     video_path: str | None = None
     checksum: str | None = None
@@ -163,8 +165,8 @@ class LedgerRecord:
 
     @property
     def finished(self) -> bool:
-        return self.status in ("failed", "cancelled") or (
-            self.status == "succeeded" and self.video_path is not None)
+        return self.status in _RETRYABLE_OUTCOMES or (
+            self.status == Status.SUCCEEDED and self.video_path is not None)
 
     def video_intact(self) -> bool:
         """Whether the recorded video is on disk as recorded (size, then checksum; the
@@ -183,8 +185,8 @@ class LedgerRecord:
     def seconds_to_finish(self) -> float | None:
         """From `processing` to the terminal status, if both were seen."""
         times = dict(self.history)
-        start, end = times.get("processing"), times.get(self.status)
-        if start is None or end is None or self.status not in ("succeeded", "failed"):
+        start, end = times.get(Status.PROCESSING), times.get(self.status)
+        if start is None or end is None or self.status not in (Status.SUCCEEDED, Status.FAILED):
             return None
         return end - start
 
@@ -246,9 +248,9 @@ class Ledger:
         """Whether a new attempt may follow `latest` (appending what settles it, if needed)."""
         if latest.phase in _DEAD:
             return True
-        if latest.phase == CONFIRMED:
+        if latest.phase == CONFIRMED and latest.generation_id is not None:
             record = _fold(_rows(db, "generation_id = ?", (latest.generation_id,)))
-            status = record[latest.generation_id].status if record else "queued"
+            status = record[latest.generation_id].status if record else Status.QUEUED
             return status in _RETRYABLE_OUTCOMES
         if latest.phase == PREPARED and not latest.holder_alive:
             self._event(db, "void", latest, {"reason": "its holder stopped before sending it"})
@@ -546,7 +548,7 @@ def _fold(rows: list[sqlite3.Row]) -> dict[str, LedgerRecord]:
                     generation_id=generation_id, cache_key=row["cache_key"],
                     namespace=data["namespace"], model=data["model"], params=data["params"],
                     take=data["take"], submitted_at=at, intent_id=row["intent_id"],
-                    history=[("queued", at)])
+                    history=[(Status.QUEUED, at)])
             continue
         record = records.get(generation_id)
         if record is None:

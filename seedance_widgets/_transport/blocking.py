@@ -7,6 +7,7 @@ For whole jobs with the ledger's guarantees, use `Studio` (it also runs outside 
 
 from __future__ import annotations
 
+import builtins
 from pathlib import Path
 
 from .._contract.request import VideoRequest
@@ -75,7 +76,7 @@ class OxenClient:
 
     def list(self, *, status: Status | str | None = None, model: str | None = None,
              media_type: str | None = None, namespace: str | None = None,
-             repo: str | None = None, folder: str | None = None) -> list[Generation]:
+             repo: str | None = None, folder: str | None = None) -> builtins.list[Generation]:
         return self._loop.run(self._client.list(status=status, model=model,
                                                 media_type=media_type, namespace=namespace,
                                                 repo=repo, folder=folder))

@@ -7,6 +7,7 @@ server sends back is scrubbed of the key before it reaches an error, a record or
 from __future__ import annotations
 
 import asyncio
+import builtins
 import json
 import logging
 import re
@@ -272,7 +273,7 @@ class AsyncOxenClient:
     async def _history_since(self, model: str, since: float) -> list[Generation]:
         """`GET /ai/generations` rows of `model` newest first, back to `since`; empty where
         the service does not serve it (404)."""
-        rows: list[Generation] = []
+        rows: builtins.list[Generation] = []
         for page in range(1, MAX_HISTORY_PAGES + 1):
             try:
                 data = await self._call("GET", "/ai/generations", params={
@@ -303,7 +304,7 @@ class AsyncOxenClient:
 
     async def list(self, *, status: Status | str | None = None, model: str | None = None,
                    media_type: str | None = None, namespace: str | None = None,
-                   repo: str | None = None, folder: str | None = None) -> list[Generation]:
+                   repo: str | None = None, folder: str | None = None) -> builtins.list[Generation]:
         """`GET /ai/queue`: active generations, or those with `status`."""
         if status is not None:
             status = Status.parse(status)
@@ -387,7 +388,7 @@ class AsyncOxenClient:
 
     # -- plumbing -------------------------------------------------------------------------
 
-    def _remember(self, generations: list[Generation]) -> list[Generation]:
+    def _remember(self, generations: builtins.list[Generation]) -> builtins.list[Generation]:
         self._known_ids.update(g.generation_id for g in generations)
         return generations
 
@@ -482,7 +483,7 @@ def _safe_url(url: str) -> str:
     return url.split("?", 1)[0]
 
 
-def _parse_enqueued(data: Any) -> list[Generation]:
+def _parse_enqueued(data: Any) -> builtins.list[Generation]:
     """The generations of an enqueue answer. Ids are what matters: an answer without any is
     malformed (the job may well have been accepted, so it is reconciled); a status outside
     the contract (say "pending") is logged and followed as `queued`, never dropped."""

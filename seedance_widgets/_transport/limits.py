@@ -44,6 +44,8 @@ def guard_event_stream(response: httpx.Response, limit: int = MAX_EVENT_BYTES) -
     """
     if response.headers.get("content-encoding", "identity") != "identity":
         raise ProtocolError("the event stream arrived compressed; it is read only as sent")
+    if not isinstance(response.stream, httpx.AsyncByteStream):
+        raise TypeError("the event stream is read by an async client")
     response.stream = _BoundedEvents(response.stream, limit)
 
 

@@ -73,7 +73,7 @@ class RetryPolicy:
         hint = self.backoff_hint(exc) if exc is not None else None
         if hint:
             return hint
-        base = min(self.wait_max, self.wait_initial * 2 ** (attempt - 1))
+        base = min(self.wait_max, self.wait_initial * 2.0 ** (attempt - 1))
         return min(self.wait_max, base + random.uniform(0, self.wait_jitter))
 
 

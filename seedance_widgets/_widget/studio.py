@@ -19,6 +19,7 @@ import traitlets
 
 from .._contract.request import VideoRequest, validate_params
 from .._contract.schema import DEFAULT_MODEL, ModelSpec
+from .._contract.states import Unconfirmed
 from .._export import FLAVOURS, Flavour, to_code
 from .._jobs.job import Job
 from .._jobs.sweep import Sweep, expand_grid
@@ -61,7 +62,7 @@ class Studio(anywidget.AnyWidget):
     backend = traitlets.Dict().tag(sync=True)
     error = traitlets.Unicode("").tag(sync=True)
     gallery = traitlets.Dict().tag(sync=True)
-    compare = traitlets.List().tag(sync=True)
+    compare = traitlets.List(traitlets.Unicode()).tag(sync=True)
     # The job-status vocabulary and export flavours, so the front end keeps no copies.
     vocabulary = traitlets.Dict().tag(sync=True)
 
@@ -305,7 +306,7 @@ class Studio(anywidget.AnyWidget):
 
     def _ui_resubmit(self, content: dict[str, Any]) -> None:
         job = self._session.jobs.get(str(content.get("job_id")))
-        if job is not None and job.status == "unconfirmed":
+        if job is not None and isinstance(job.state, Unconfirmed):
             self.resubmit(job)
 
     def _ui_new_take(self, content: dict[str, Any]) -> None:

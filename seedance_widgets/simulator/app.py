@@ -157,10 +157,10 @@ class CountRequests:
         for route in self.routes:
             match, _ = route.matches(scope)
             if match is Match.FULL:
-                return getattr(route, "path", scope["path"])
+                return str(getattr(route, "path", scope["path"]))
             if match is Match.PARTIAL and partial is None:
                 partial = route
-        return getattr(partial, "path", scope["path"])
+        return str(getattr(partial, "path", scope["path"]))
 
 
 class RequireBearer:
@@ -194,7 +194,8 @@ class RequireBearer:
 
 
 def _store(request: Request) -> JobStore:
-    return request.app.state.store
+    store: JobStore = request.app.state.store
+    return store
 
 
 def _origin(request: Request) -> str:
@@ -349,7 +350,7 @@ async def generate_video(request: Request) -> Response:
         data = await asyncio.to_thread(path.read_bytes) if path else b""
         video = {"b64_json": base64.b64encode(data).decode("ascii")}
     else:
-        video = {"url": job.result_url}
+        video = {"url": job.result_url or ""}
     return JSONResponse({"model": model, "created": job.completed_at, "videos": [video]})
 
 

@@ -369,8 +369,8 @@ class InjectFaults:
                     faults.record(name, route, subject)
                     await _abort(receive)
                     return
-                body = await _read_body(receive)
-                faults.record(name, route, subject or _prompt_of(body))
+                refused = await _read_body(receive)
+                faults.record(name, route, subject or _prompt_of(refused))
                 await self._refuse(name, send)
                 return
 

@@ -131,11 +131,12 @@ def _decode(fs: FieldSpec, url: str, data: bytes) -> Image.Image | None:
         return image.convert("RGB")
     medium = "a video (MP4, MOV)" if fs.media == "video" else "audio (MP3, WAV)"
     try:
-        with av.open(io.BytesIO(data)) as container:
+        with av.open(io.BytesIO(data), "r") as container:
             if not set(container.format.name.split(",")) & set(FORMATS[str(fs.media)]):
                 raise MediaError(f"{fs.name}: {url} is not {medium}")
             if fs.media == "video":
-                return next(container.decode(video=0)).to_image()
+                first: Image.Image = next(container.decode(video=0)).to_image()
+                return first
             next(container.decode(audio=0))
             return None
     except (av.FFmpegError, StopIteration, IndexError):

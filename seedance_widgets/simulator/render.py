@@ -22,6 +22,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
+from typing import Any
 
 import av
 import numpy as np
@@ -194,7 +195,7 @@ class _Soundtrack:
     stream: av.AudioStream
     samples: np.ndarray
 
-    def encode(self, index: int, fps: int) -> list[av.Packet]:
+    def encode(self, index: int, fps: int) -> list[av.Packet[Any]]:
         """Packets for the samples that play during video frame `index`."""
         start, stop = (round(i * _AUDIO_RATE / fps) for i in (index, index + 1))
         chunk = np.ascontiguousarray(self.samples[:, start:stop])
@@ -243,7 +244,8 @@ class _Layer:
 
     def blend(self, pixels: np.ndarray) -> np.ndarray:
         """`pixels` (uint8, same shape) with this layer over them, as uint16 values 0-255."""
-        return (pixels * self.keep + self.premult) >> 8
+        blended: np.ndarray = (pixels * self.keep + self.premult) >> 8
+        return blended
 
 
 @dataclass(frozen=True)
@@ -449,7 +451,8 @@ def _draw_mark(draw: ImageDraw.ImageDraw, width: int, height: int, unit: int, ma
     draw.text((x0 + pad - left, y0 + pad - top), text, font=font, fill=(255, 255, 255, 255))
 
 
-def _wrap(text: str, font: ImageFont.FreeTypeFont, max_width: float) -> list[str]:
+def _wrap(text: str, font: ImageFont.FreeTypeFont | ImageFont.ImageFont,
+          max_width: float) -> list[str]:
     """`text` broken into lines no wider than `max_width`; over-long words are split."""
     lines: list[str] = []
     line = ""
@@ -463,7 +466,8 @@ def _wrap(text: str, font: ImageFont.FreeTypeFont, max_width: float) -> list[str
     return [*lines, line] if line else lines
 
 
-def _split_word(word: str, font: ImageFont.FreeTypeFont, max_width: float) -> list[str]:
+def _split_word(word: str, font: ImageFont.FreeTypeFont | ImageFont.ImageFont,
+                max_width: float) -> list[str]:
     """`word` cut into pieces that each fit `max_width`."""
     pieces = [""]
     for char in word:
@@ -473,7 +477,8 @@ def _split_word(word: str, font: ImageFont.FreeTypeFont, max_width: float) -> li
     return pieces
 
 
-def _ellipsize(line: str, font: ImageFont.FreeTypeFont, max_width: float) -> str:
+def _ellipsize(line: str, font: ImageFont.FreeTypeFont | ImageFont.ImageFont,
+               max_width: float) -> str:
     """`line` shortened until it fits `max_width` with "..." appended."""
     while line and font.getlength(line + "...") > max_width:
         line = line[:-1]

@@ -26,14 +26,16 @@ _MAX_UPLOAD_BYTES = 100 * 2**20  # per file
 
 
 def _repos(request: Request) -> Repos:
-    return request.app.state.store.repos
+    repos: Repos = request.app.state.store.repos
+    return repos
 
 
 async def create_repo(request: Request) -> Response:
     body = await json_object(request)
     description = body.get("description")
     try:
-        made = _repos(request).create(body.get("namespace"), body.get("name"),
+        made = _repos(request).create(str(body.get("namespace") or ""),
+                                      str(body.get("name") or ""),
                                       description if isinstance(description, str) else "")
     except RepoError as exc:
         raise invalid("Invalid repository", str(exc)) from None

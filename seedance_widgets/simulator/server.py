@@ -95,11 +95,13 @@ class SimulatorServer:
     @property
     def store(self) -> JobStore:
         """Every generation this simulator accepted (for tests and fault reports)."""
-        return self._app.state.store
+        store: JobStore = self._app.state.store
+        return store
 
     def stats(self) -> dict[str, int]:
         """Requests served so far, keyed `"METHOD /route/template"`."""
-        return self._app.state.requests.snapshot()
+        counts: dict[str, int] = self._app.state.requests.snapshot()
+        return counts
 
     def reset_stats(self) -> None:
         self._app.state.requests.reset()

@@ -205,7 +205,9 @@ class JobStore:
         if config.data_dir is None:
             self._tmp = tempfile.TemporaryDirectory(prefix="seedance-sim-",
                                                     ignore_cleanup_errors=True)
-        self.data_dir = Path(config.data_dir or self._tmp.name)
+            self.data_dir = Path(self._tmp.name)
+        else:
+            self.data_dir = Path(config.data_dir)
         self.data_dir.mkdir(parents=True, exist_ok=True)
         self.repos = Repos(self.data_dir / "repos")
 
