@@ -62,7 +62,7 @@ class Studio(anywidget.AnyWidget):
     backend = traitlets.Dict().tag(sync=True)
     error = traitlets.Unicode("").tag(sync=True)
     gallery = traitlets.Dict().tag(sync=True)
-    compare = traitlets.List(traitlets.Unicode()).tag(sync=True)
+    compare = traitlets.List(traitlets.Any()).tag(sync=True)  # ids; others dropped
     # The job-status vocabulary and export flavours, so the front end keeps no copies.
     vocabulary = traitlets.Dict().tag(sync=True)
 
