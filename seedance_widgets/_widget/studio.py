@@ -164,7 +164,7 @@ class Studio(anywidget.AnyWidget):
 
     def compare_jobs(self, *jobs: Job | str) -> None:
         """Show these jobs side by side (synchronised playback, differences highlighted)."""
-        ids = [job if isinstance(job, str) else job.id for job in jobs]
+        ids: list[Any] = [job if isinstance(job, str) else job.id for job in jobs]
         unknown = [i for i in ids if i not in self._session.jobs]
         if unknown:
             raise InvalidRequestError("compare", unknown, "ids of this studio's jobs")
