@@ -60,17 +60,23 @@ class Submitting(JobState):
 
 
 @dataclass(frozen=True)
-class Unconfirmed(JobState):
+class _Explained(JobState):
+    """A state that carries a sentence (`why`): what went wrong, or what to do next."""
+
+    why: str | None = None
+
+    @property
+    def reason(self) -> str | None:
+        return self.why
+
+
+@dataclass(frozen=True)
+class Unconfirmed(_Explained):
     """Sent, but its answer was lost: `candidates` are the listed generations that could be
     it. Nothing happens until the user adopts one or pays anew."""
 
     name: ClassVar[str] = "unconfirmed"
     candidates: tuple[str, ...] = ()
-    why: str = ""
-
-    @property
-    def reason(self) -> str | None:
-        return self.why or None
 
 
 @dataclass(frozen=True)
@@ -95,41 +101,26 @@ class Succeeded(JobState):
 
 
 @dataclass(frozen=True)
-class Failed(JobState):
+class Failed(_Explained):
     """The service ran it and it failed; `why` is the service's `error_message`."""
 
     name: ClassVar[str] = "failed"
     terminal: ClassVar[bool] = True
-    why: str | None = None
-
-    @property
-    def reason(self) -> str | None:
-        return self.why
 
 
 @dataclass(frozen=True)
-class Cancelled(JobState):
+class Cancelled(_Explained):
     name: ClassVar[str] = "cancelled"
     terminal: ClassVar[bool] = True
-    why: str | None = None
-
-    @property
-    def reason(self) -> str | None:
-        return self.why
 
 
 @dataclass(frozen=True)
-class LocalError(JobState):
+class LocalError(_Explained):
     """Something on this side failed (the network, the disk, a broken answer); the job may
     still run on the service, and the ledger keeps it resumable."""
 
     name: ClassVar[str] = "error"
     terminal: ClassVar[bool] = True
-    message: str = ""
-
-    @property
-    def reason(self) -> str | None:
-        return self.message
 
 
 STATES: tuple[type[JobState], ...] = (Submitting, Unconfirmed, Queued, Processing, Succeeded,

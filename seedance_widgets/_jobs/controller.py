@@ -178,7 +178,7 @@ class Controller:
         job = Job(VideoRequest(spec=spec, **intent.params), take=intent.take,
                   cache_key=intent.cache_key)
         job.intent_id = intent.intent_id
-        job.move_to(Unconfirmed(candidates=intent.candidates, why=intent.reason or ""),
+        job.move_to(Unconfirmed(candidates=intent.candidates, why=intent.reason),
                     notify=False)
         self._register(job)
         return job
@@ -267,7 +267,7 @@ class Controller:
         except (GenerationFailed, EnqueueUnconfirmed):
             raise  # the job is already in the state that says so
         except Exception as exc:
-            job.move_to(LocalError(message=str(exc) or type(exc).__name__))
+            job.move_to(LocalError(why=str(exc) or type(exc).__name__))
             raise
 
     async def _run(self, job: Job, first: Callable[[], Awaitable[Generation]]) -> Path:
@@ -328,7 +328,7 @@ class Controller:
             await self.client.cancel(job.generation_id)
             record = await self.client.get(job.generation_id)
         except SeedanceError as exc:
-            job.move_to(LocalError(message=f"{note}, but cancelling it on the server failed "
+            job.move_to(LocalError(why=f"{note}, but cancelling it on the server failed "
                                            f"({exc}); it may still run, and resume() will "
                                            "follow it"))
             raise
@@ -336,7 +336,7 @@ class Controller:
             return await self._follow_and_fetch(job, record)  # finished just in time, or failed
         if record.status is not Status.CANCELLED:
             message = f"{note}, but the server still reports it {record.status}"
-            job.move_to(LocalError(message=message))  # the ledger keeps it resumable
+            job.move_to(LocalError(why=message))  # the ledger keeps it resumable
             raise GenerationCancelled(job.generation_id, message)
         self._record_status(job, record)
         job.move_to(Cancelled(why=f"{note}: cancelled on the server"))
