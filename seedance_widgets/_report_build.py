@@ -14,14 +14,16 @@ from ._contract.request import VideoRequest
 from ._contract.schema import bundled_model
 from ._export import to_code
 from ._jobs.billing import cost_view, estimate_of
-from ._jobs.blind import BlindComparison, differing_params
-from ._jobs.history import TakeRecord
+from ._jobs.blind import BlindComparison, differing, differing_params, recorded_comparison
+from ._jobs.history import HistoryQuery, TakeRecord, query_history
 from ._jobs.job import Job
+from ._jobs.ledger import Ledger
+from ._jobs.ranking import rank
 from ._jobs.sweep import Sweep
 from ._report import ReportComparison, ReportSweep, ReportTake, write_report
 
-__all__ = ["comparison_section", "report_key", "sweep_section", "take_of_job",
-           "take_of_record", "write_takes_report"]
+__all__ = ["comparison_section", "ledger_report", "report_key", "sweep_section",
+           "take_of_job", "take_of_record", "write_takes_report"]
 
 
 def report_key(job: Job) -> str:
@@ -82,3 +84,21 @@ def write_takes_report(path: Path | str, takes: Iterable[ReportTake], *,
         comparison = None
     return write_report(path, takes, sweeps=shown, comparison=comparison, title=title,
                         link_videos=link_videos)
+
+
+def ledger_report(ledger: Ledger, path: Path | str, query: HistoryQuery, *, title: str,
+                  link_videos: bool = False) -> Path:
+    """A report of the ledger's takes matching `query` (every namespace), oldest first,
+    with the newest blind comparison among them."""
+    records = list(query_history(ledger, None, query, page=None))[::-1]
+    takes = [take_of_record(r) for r in records]
+    found = recorded_comparison(ledger, (r.generation_id for r in records))
+    comparison = None
+    if found is not None:
+        name, keys, choices = found
+        by_key = {r.generation_id: r for r in records}
+        labels = differing({k: (by_key[k].params, by_key[k].take) for k in keys})
+        comparison = ReportComparison(standings=rank(choices, keys), choices=choices,
+                                      labels=labels, title=f"Blind comparison ({name})")
+    return write_takes_report(path, takes, comparison=comparison, title=title,
+                              link_videos=link_videos)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, overload
 
@@ -20,7 +20,8 @@ from .job import Job
 from .ledger import Ledger
 from .ranking import Comparison, Standing, draw_pairs, rank
 
-__all__ = ["BlindComparison", "Preference", "Preferences", "differing_params"]
+__all__ = ["BlindComparison", "Preference", "Preferences", "differing", "differing_params",
+           "recorded_comparison"]
 
 Side = str  # "left" | "right"
 
@@ -186,14 +187,33 @@ class Preferences(Sequence[Preference]):
 def differing_params(jobs: Sequence[Job]) -> dict[str, str]:
     """For each job's generation id: the parameters whose values differ among `jobs`
     (`prompt='a fox' · aspect_ratio='16:9'`), or its take number when only that differs."""
-    params = [j.request.params for j in jobs]
+    return differing({str(j.generation_id): (j.request.params, j.take) for j in jobs})
+
+
+def differing(takes: Mapping[str, tuple[Mapping[str, Any], int]]) -> dict[str, str]:
+    """`differing_params` for takes given as key -> (params, take number)."""
+    params = [p for p, _ in takes.values()]
     names = [n for n in dict.fromkeys(n for p in params for n in p)
              if len({json.dumps(p.get(n), sort_keys=True) for p in params}) > 1]
-    labels = {}
-    for job, values in zip(jobs, params, strict=True):
-        text = " · ".join(f"{n}={_short(values.get(n))}" for n in names)
-        labels[str(job.generation_id)] = text or f"take {job.take}"
-    return labels
+    return {key: " · ".join(f"{n}={_short(values.get(n))}" for n in names) or f"take {take}"
+            for key, (values, take) in takes.items()}
+
+
+def recorded_comparison(ledger: Ledger, keys: Iterable[str]) -> tuple[str, list[str],
+                                                                       list[Comparison]] | None:
+    """The newest blind comparison in the ledger all of whose takes are among `keys`: its
+    name, takes and choices (None when there is none)."""
+    wanted = set(keys)
+    with ledger.reading() as db:
+        for row in db.execute("SELECT comparison_id, name, takes, rounds FROM comparisons "
+                              "ORDER BY at DESC"):
+            takes = json.loads(row["takes"])
+            if set(takes) <= wanted:
+                choices = db.execute("SELECT left_id, right_id, winner FROM choices WHERE "
+                                     "comparison_id = ? ORDER BY round",
+                                     (row["comparison_id"],)).fetchall()
+                return row["name"], takes, [(c[0], c[1], c[2]) for c in choices][:row["rounds"]]
+    return None
 
 
 def _short(value: Any) -> str:
