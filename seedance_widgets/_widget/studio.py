@@ -116,7 +116,8 @@ class Studio(anywidget.AnyWidget):
         self._sweeps: list[Sweep] = []
         self._history_panel = HistoryPanel(self._session, self._set_history,
                                            on_refresh=self._refresh_spend)
-        self._blind_panel = BlindPanel(self._set_blind, self.send)
+        self._blind_panel = BlindPanel(self._set_blind,
+                                       lambda *args, **kwargs: self.send(*args, **kwargs))
         self._history_panel.refresh(new_takes=True)
         self._wiring.controller.observe(self._job_changed)
         self._cells = CellInserter()
