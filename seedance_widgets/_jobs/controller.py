@@ -385,6 +385,7 @@ class Controller:
         job.video_path = path
         if job.started_at is not None:
             self.eta.learn(job.request, job.state.at - job.started_at)
+        await self.billing.settle(job)  # before the job is done: its card shows the bill
         job.move_to(Succeeded(path=path))
         return path
 
