@@ -152,12 +152,26 @@ export function createHistory(ctx) {
     const f = facets || {};
     const set = (el, first, options) => {
       const keep = el.value;
-      el.replaceChildren(...[first, ...options].map(([value, text]) => h("option", { value, text })));
+      el.replaceChildren(
+        ...[first, ...options].map(([value, text]) => h("option", { value, text })),
+      );
       el.value = [...el.options].some((o) => o.value === keep) ? keep : "";
     };
-    set(filters.model, ["", "Any model"], (f.models || []).map((m) => [m, m]));
-    set(filters.status, ["", "Any status"], (f.statuses || []).map((s) => [s, s]));
-    set(filters.tag, ["", "Any tag"], (f.tags || []).map((t) => [t, `#${t}`]));
+    set(
+      filters.model,
+      ["", "Any model"],
+      (f.models || []).map((m) => [m, m]),
+    );
+    set(
+      filters.status,
+      ["", "Any status"],
+      (f.statuses || []).map((s) => [s, s]),
+    );
+    set(
+      filters.tag,
+      ["", "Any tag"],
+      (f.tags || []).map((t) => [t, `#${t}`]),
+    );
     const known = ctx.fieldMap();
     const params = Object.entries(f.params || {}).flatMap(([name, list]) =>
       (Array.isArray(list) ? list : []).map((value) => [
