@@ -187,7 +187,11 @@ export function createHistory(ctx) {
     const known = ctx.fieldMap();
     const details = Object.entries(params)
       .filter(([name]) => name !== "prompt")
-      .map(([name, value]) => formatValue(known.get(name), value))
+      .map(([name, value]) =>
+        typeof value === "boolean"
+          ? `${humanise(name)} ${value ? "on" : "off"}`
+          : formatValue(known.get(name), value),
+      )
       .join(" · ");
     const when = record.submitted_at ? new Date(record.submitted_at * 1000).toLocaleString() : "";
     return h(
@@ -220,7 +224,7 @@ export function createHistory(ctx) {
               })
             : null,
           (record.tags || []).map((t) =>
-            h("span", { class: "sdw-tag", "data-testid": "history-tag", text: t }),
+            h("span", { class: "sdw-tag", "data-testid": "history-row-tag", text: t }),
           ),
           h("span", { class: "sdw-cost", text: costText(record.cost) }),
           h("span", { class: "sdw-history-when", text: when }),
