@@ -150,7 +150,7 @@ class Controller:
         holds (after a restart or a crash). An intent whose holder stopped before sending it
         is dropped: nothing was paid."""
         keys: dict[str, tuple[str, dict[str, Any], int]] = {}
-        for intent in self.ledger.intents(self.namespace):
+        for intent in self.ledger.unsettled(self.namespace):
             if intent.phase == PREPARED and not intent.holder_alive:
                 self.ledger.void(intent, "its holder stopped before sending it")
             elif intent.unresolved:

@@ -25,9 +25,11 @@ from .billing import Charge, CostView, cost_view
 from .judgments import STARS, Judgment, fold_judgments
 from .ledger import Ledger, LedgerRecord, _fold, _rows
 
-__all__ = ["History", "HistoryQuery", "TakeRecord", "facets", "find_take", "query_history"]
+__all__ = ["History", "HistoryQuery", "TakeRecord", "change_stamp", "facets", "find_take",
+           "query_history"]
 
 MAX_PAGE_SIZE = 1000
+FACET_TAKES = 1000
 _PARAM_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,63}")
 _FINAL = ("succeeded", "failed", "cancelled")
 _STATUSES = ("queued", "processing", *_FINAL)
@@ -256,9 +258,12 @@ class History(Sequence[TakeRecord]):
 
 
 def query_history(ledger: Ledger, namespace: str | None, query: HistoryQuery, *,
-                  page: int | None = 1, page_size: int = 50) -> History:
+                  page: int | None = 1, page_size: int = 50,
+                  totals: tuple[int, Decimal | None] | None = None) -> History:
     """The takes of `namespace` (every namespace when None) matching `query`, newest first:
-    page `page` of `page_size`, or all of them when `page` is None."""
+    page `page` of `page_size`, or all of them when `page` is None. `totals` (count and
+    billed sum of a previous answer to the same query, nothing recorded since) spares
+    counting them again."""
     if page is not None and (isinstance(page, bool) or not isinstance(page, int) or page < 1):
         raise InvalidRequestError("page", page, "a whole number from 1")
     if isinstance(page_size, bool) or not isinstance(page_size, int) \
@@ -268,17 +273,26 @@ def query_history(ledger: Ledger, namespace: str | None, query: HistoryQuery, *,
     takes, scope = _takes(namespace)
     with ledger.reading() as db:
         _prepare(db)
-        costs = [row[0] for row in db.execute(
-            f"SELECT {_COST} FROM ({takes}) t WHERE {condition}", [*scope, *args])]
+        if totals is None:
+            costs = [row[0] for row in db.execute(
+                f"SELECT {_COST} FROM ({takes}) t WHERE {condition}", [*scope, *args])]
+            billed = [Decimal(c) for c in costs if c is not None]
+            totals = len(costs), sum(billed, Decimal(0)) if billed else None
         limit = "" if page is None else f" LIMIT {page_size} OFFSET {(page - 1) * page_size}"
         ids = [row[0] for row in db.execute(
             f"SELECT t.generation_id FROM ({takes}) t WHERE {condition} "
             f"ORDER BY t.at DESC, t.seq DESC{limit}", [*scope, *args])]
         records = _records(db, ids)
-    billed = [Decimal(c) for c in costs if c is not None]
-    return History(records, query=query, total=len(costs),
-                   total_cost=sum(billed, Decimal(0)) if billed else None, page=page,
+    return History(records, query=query, total=totals[0], total_cost=totals[1], page=page,
                    page_size=page_size)
+
+
+def change_stamp(ledger: Ledger) -> tuple[int, int]:
+    """Changes whenever a take, status, cost or judgment is recorded (by any process)."""
+    with ledger.reading() as db:
+        entries = db.execute("SELECT MAX(seq) FROM entries").fetchone()[0] or 0
+        judged = db.execute("SELECT MAX(seq) FROM judgments").fetchone()[0] or 0
+    return entries, judged
 
 
 def find_take(ledger: Ledger, generation_id: str) -> TakeRecord | None:
@@ -290,14 +304,16 @@ def find_take(ledger: Ledger, generation_id: str) -> TakeRecord | None:
 
 def facets(ledger: Ledger, namespace: str | None) -> dict[str, Any]:
     """What the filters can choose from: the models, the tags on some take, and for each
-    parameter (the prompt aside) its values, when few and short."""
+    parameter (the prompt aside) its values, when few and short, among the newest
+    `FACET_TAKES` takes (older values are still found by a query that names them)."""
     takes, scope = _takes(namespace)
+    recent = f"SELECT * FROM ({takes}) r ORDER BY r.at DESC LIMIT {FACET_TAKES}"
     with ledger.reading() as db:
         models = [r[0] for r in db.execute(
             f"SELECT DISTINCT json_extract(t.data, '$.model') FROM ({takes}) t ORDER BY 1",
             scope)]
         values = db.execute(
-            f"SELECT p.key, p.value, p.type FROM ({takes}) t, "
+            f"SELECT p.key, p.value, p.type FROM ({recent}) t, "
             "json_each(json_extract(t.data, '$.params')) p WHERE p.key != 'prompt' "
             "AND p.type IN ('text', 'integer', 'real', 'true', 'false') "
             "GROUP BY p.key, p.type, p.value ORDER BY p.key", scope).fetchall()

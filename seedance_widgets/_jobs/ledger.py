@@ -100,6 +100,18 @@ CREATE INDEX IF NOT EXISTS entries_by_take ON entries (generation_id, kind);
 CREATE INDEX IF NOT EXISTS entries_takes ON entries (json_extract(data, '$.namespace'), at)
     WHERE kind = 'submitted';
 """
+# Generations not failed or cancelled that lack a success with a video: resume's candidates.
+_UNFINISHED = """
+SELECT g.generation_id FROM (
+  SELECT e.generation_id AS generation_id,
+         COALESCE((SELECT json_extract(s.data, '$.status') FROM entries s
+                   WHERE s.generation_id = e.generation_id AND s.kind = 'status'
+                   ORDER BY s.seq DESC LIMIT 1), 'queued') AS status
+  FROM entries e WHERE e.kind = 'submitted') g
+WHERE g.status NOT IN ('failed', 'cancelled')
+  AND NOT (g.status = 'succeeded' AND EXISTS (SELECT 1 FROM entries v
+           WHERE v.generation_id = g.generation_id AND v.kind = 'video'))
+"""
 _INDEX_BY_INTENT = "CREATE INDEX IF NOT EXISTS entries_by_intent ON entries (intent_id)"
 
 # An intent's phases. Settled ones never change again, except that a late-found id confirms
@@ -348,7 +360,17 @@ class Ledger:
     def unresolved(self, namespace: str | None = None) -> list[Intent]:
         """Intents sent with no id known and nobody waiting for their answer: the ones to
         reconcile (after a kill, a restart, or an answer lost on the way)."""
-        return [i for i in self.intents(namespace) if i.unresolved]
+        return [i for i in self.unsettled(namespace) if i.unresolved]
+
+    def unsettled(self, namespace: str | None = None) -> list[Intent]:
+        """Intents with no generation recorded and no refusal, oldest first: those being
+        sent, unconfirmed, or left prepared (found by index, so a long history costs
+        nothing here)."""
+        with self._reading() as db:
+            rows = db.execute("SELECT * FROM intents i WHERE NOT EXISTS (SELECT 1 FROM "
+                              "entries e WHERE e.intent_id = i.intent_id AND e.kind IN "
+                              "('submitted', 'refused')) ORDER BY at").fetchall()
+            return [_intent(db, r) for r in rows if namespace in (None, r["namespace"])]
 
     def rivals(self, intent: Intent, since: float, until: float) -> list[Intent]:
         """Other intents for the same request (any take) made in [since, until] whose ids
@@ -412,8 +434,13 @@ class Ledger:
         """Generations still queued/processing, or succeeded without a video on disk.
 
         Local errors are never written, so a job whose following failed stays resumable.
+        Only the generations whose newest entries say so are read whole.
         """
-        return [r for r in self.records()
+        with self._reading() as db:
+            ids = [r[0] for r in db.execute(_UNFINISHED)]
+            found = _fold(_rows(db, f"generation_id IN ({','.join('?' * len(ids))})",
+                                tuple(ids))) if ids else {}
+        return [r for r in found.values()
                 if not r.finished and (namespace is None or r.namespace == namespace)]
 
     def durations(self, model: str, resolution: str | None) -> list[float]:

@@ -6,9 +6,10 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
+from decimal import Decimal
 from typing import Any
 
-from .._jobs.history import History, HistoryQuery, facets, query_history
+from .._jobs.history import History, HistoryQuery, change_stamp, facets, query_history
 from .._jobs.job import Job
 from .._jobs.session import Session
 from ..errors import SeedanceError
@@ -34,11 +35,19 @@ class HistoryPanel:
         self._facets: dict[str, Any] | None = None
         self._seen: dict[str, tuple[Any, ...]] = {}
         self._pending = False
+        self._totals: tuple[Any, tuple[int, Decimal | None]] | None = None
 
     def current(self) -> History:
+        """The page asked for; the counts are read again only when the query or the ledger
+        changed (paging through a large history reads just the page)."""
         controller = self.session.controller
-        return query_history(controller.ledger, controller.namespace, self.query,
-                             page=self.page, page_size=PAGE_SIZE)
+        key = (self.query, change_stamp(controller.ledger))
+        found = query_history(controller.ledger, controller.namespace, self.query,
+                              page=self.page, page_size=PAGE_SIZE,
+                              totals=self._totals[1] if self._totals and self._totals[0] == key
+                              else None)
+        self._totals = (key, (found.total, found.total_cost))
+        return found
 
     def ask(self, content: dict[str, Any]) -> None:
         """The view's `history` message: a new query and/or page."""

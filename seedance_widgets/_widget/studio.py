@@ -491,7 +491,9 @@ class Studio(anywidget.AnyWidget):
         self.blind = view
 
     def _refresh_spend(self) -> None:
-        self.spend = spend_view(self._session.budget.spend())
+        """The spend line, with a budget (without one, the history's total says it)."""
+        if self._session.budget.limit is not None:
+            self.spend = spend_view(self._session.budget.spend())
 
     def _ipython_display_(self) -> None:
         """The live widget, plus a static snapshot for viewers without a kernel."""
