@@ -14,6 +14,7 @@ from . import errors
 from .errors import (
     APIError,
     AuthenticationError,
+    BudgetExceeded,
     DownloadError,
     EnqueueUnconfirmed,
     GenerationCancelled,
@@ -68,6 +69,7 @@ __all__ = [
     "APIError",
     "AsyncOxenClient",
     "AuthenticationError",
+    "BudgetExceeded",
     "Cancelled",
     "DownloadError",
     "EnqueueUnconfirmed",

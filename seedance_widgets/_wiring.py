@@ -12,6 +12,7 @@ from __future__ import annotations
 import atexit
 import threading
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -89,8 +90,10 @@ class Wiring:
 
 def wire(backend: Backend, *, ledger: Path | str | None, output_dir: Path | str,
          policy: FollowPolicy | None = None, concurrency: int = 8,
-         deadline: float | None = None, retry: RetryPolicy | None = None) -> Wiring:
-    """Client, ledger (`None`: a temporary one), controller and session for `backend`.
+         deadline: float | None = None, retry: RetryPolicy | None = None,
+         budget: Decimal | None = None) -> Wiring:
+    """Client, ledger (`None`: a temporary one), controller and session for `backend`;
+    `budget` caps the spend of the ledger's namespace for this backend.
 
     The transport and the jobs layer are imported here, not at module import, so that
     importing a surface stays cheap (benchmarks/ #6).
@@ -104,5 +107,5 @@ def wire(backend: Backend, *, ledger: Path | str | None, output_dir: Path | str,
     controller = Controller(client, output_dir=output_dir, policy=policy,
                             concurrency=concurrency,
                             ledger=Ledger(ledger) if ledger is not None else None,
-                            namespace=backend.namespace, deadline=deadline)
+                            namespace=backend.namespace, deadline=deadline, budget=budget)
     return Wiring(backend, client, controller, Session(controller))

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
+from decimal import Decimal
 from typing import Any
 
 __all__ = [
     "APIError",
     "AuthenticationError",
+    "BudgetExceeded",
     "DownloadError",
     "EnqueueUnconfirmed",
     "GenerationCancelled",
@@ -206,6 +208,30 @@ class GenerationCancelled(SeedanceError):
     def __init__(self, generation_id: str, why: str = "cancelled"):
         self.generation_id = generation_id
         super().__init__(f"generation {generation_id} was {why}")
+
+
+class BudgetExceeded(SeedanceError):
+    """A generate or sweep would take this ledger namespace's spend past its budget.
+
+    Raised before anything is sent. All amounts are `Decimal` US dollars: `budget` the cap,
+    `billed` what the service charged so far, `pending` the estimates of what is still
+    running or unsettled, `requested` the estimate of what was asked for (`what`), and
+    `left` = budget - billed - pending.
+    """
+
+    def __init__(self, what: str, *, budget: Decimal, billed: Decimal, pending: Decimal,
+                 requested: Decimal):
+        self.what = what
+        self.budget = budget
+        self.billed = billed
+        self.pending = pending
+        self.requested = requested
+        self.left = budget - billed - pending
+        super().__init__(
+            f"budget exceeded: {what} would cost ≈ ${requested:.2f} (estimate), but only "
+            f"${max(self.left, 0):.2f} of the ${budget:.2f} budget is left "
+            f"(${billed:.2f} billed + ${pending:.2f} pending). Nothing was sent; raise the "
+            "budget (Studio(budget=...), --budget, SEEDANCE_BUDGET) or ask for less")
 
 
 class DownloadError(SeedanceError):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import sqlite3
 from pathlib import Path
 
 import nbformat
@@ -67,3 +68,29 @@ def test_quickstart_on_the_embedded_simulator(tmp_path: Path):
     assert list((tmp_path / "videos").glob("*.mp4"))
     assert "studio.generate(" in output and "httpx.Client" in output
     assert "Simulated" in output or "simulated" in output.lower()
+
+
+def test_prompt_study_ranks_blindly_and_writes_a_report(tmp_path: Path, simulator, api_key):
+    """prompt_study.ipynb: the sweep's preview, eight recorded choices, the ranking the rule
+    implies, the winner's judgments, and a report; run twice, the second makes no request
+    and finds the comparison done."""
+    env = {"OXEN_API_KEY": api_key, "OXEN_BASE_URL": simulator.base_url}
+    path = Path(__file__).parents[1] / "notebooks" / "prompt_study.ipynb"
+    first = text_of(execute(path, tmp_path, **env))
+    assert "<Sweep 4 generations: prompt (2) × aspect_ratio (2), estimated ≈ $1.28; " \
+           "0 cached, 4 new ≈ $1.28, $5.00 of the budget left; 0/4 done>" in first
+    assert "BlindComparison" in first and "8 rounds: done" in first
+    ranked = first[first.index("Preferences from 8 of 8"):]
+    winner = ranked.splitlines()[2]
+    assert winner.strip().startswith("1") and "kite" in winner and "16:9" in winner
+    assert "★★★★★" in first and "#study #winner" in first
+    report = (tmp_path / "prompt_study.html").read_text()
+    assert report.count("<video") == 4 and "Blind comparison" in report
+    assert "Won the blind comparison" in report and api_key not in report
+    with sqlite3.connect(tmp_path / ".seedance" / "ledger.sqlite3") as db:
+        assert db.execute("SELECT COUNT(*) FROM choices").fetchone()[0] == 8
+    simulator.reset_stats()
+    second = text_of(execute(path, tmp_path, **env))
+    assert simulator.stats() == {}
+    assert "4 cached, 0 new" in second and second[second.index("Preferences"):].splitlines()[
+        2] == winner

@@ -2,13 +2,16 @@
 // redraws exactly the parts that show it) and to the kernel's messages, and undoes it all on
 // dispose.
 
+import { createBlind } from "./components/blind.js";
 import { createCompare } from "./components/compare.js";
 import { createExportPanel } from "./components/export-panel.js";
 import { createForm } from "./components/form.js";
 import { createGallery } from "./components/gallery.js";
 import { createHeader } from "./components/header.js";
+import { createHistory } from "./components/history.js";
 import { createJobList } from "./components/job-list.js";
 import { buildPlayer, videoEntry } from "./components/player.js";
+import { createSpend, createSweepPreview } from "./components/sweep-preview.js";
 import { createStore } from "./core/store.js";
 import { h } from "./util/dom.js";
 
@@ -57,11 +60,20 @@ export function renderView(model, el, shared) {
     compareToggle: compare.toggle,
   });
 
+  const history = createHistory({ store, fieldMap });
+  const blind = createBlind({ store, videos: shared.videos, media });
+  const sweepPreview = createSweepPreview(store);
+  const spend = createSpend(store);
+
   root.append(
     header.node,
+    spend.node,
+    blind.node,
     compare.node,
+    sweepPreview.node,
     gallery.node,
     h("div", { class: "sdw-body" }, form.node, jobs.node),
+    history.node,
   );
 
   /** A video arrived (or failed): redraw whatever shows that job. */
@@ -70,6 +82,7 @@ export function renderView(model, el, shared) {
     jobs.refreshMedia(id);
     gallery.refreshMedia(id);
     compare.refreshMedia(id);
+    blind.refreshMedia(id);
   }
 
   function renderJobs() {
@@ -94,7 +107,13 @@ export function renderView(model, el, shared) {
     }),
     store.subscribe(["jobs"], renderJobs),
     store.subscribe(["error"], () => form.renderError()),
-    store.subscribe(["gallery"], () => gallery.render()),
+    store.subscribe(["gallery"], () => {
+      gallery.render();
+      sweepPreview.render();
+    }),
+    store.subscribe(["history_page"], () => history.render()),
+    store.subscribe(["blind"], () => blind.render()),
+    store.subscribe(["spend"], () => spend.render()),
     store.subscribe(["compare"], () => compare.render()),
     store.subscribe(["vocabulary"], () => {
       exportPanel.renderFlavours();
@@ -111,6 +130,10 @@ export function renderView(model, el, shared) {
   form.renderFields();
   form.renderError();
   renderJobs();
+  history.render();
+  blind.render();
+  sweepPreview.render();
+  spend.render();
   if (shared.lastCode()) exportPanel.show(shared.lastCode(), { restored: true });
 
   return {
@@ -119,6 +142,7 @@ export function renderView(model, el, shared) {
         ...unsubscribe,
         form.dispose,
         jobs.dispose,
+        history.dispose,
         compare.dispose,
         exportPanel.dispose,
       ]) {

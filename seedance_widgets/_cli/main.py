@@ -9,19 +9,23 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 import tempfile
 import time
 from collections.abc import Callable, Sequence
+from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .._contract.request import VideoRequest
 from .._contract.schema import DEFAULT_MODEL, ModelSpec, bundled_model
 from .._contract.states import Succeeded
+from .._jobs.history import HistoryQuery, query_history
 from .._jobs.ledger import Intent, Ledger
 from ..errors import (
     APIError,
+    BudgetExceeded,
     EnqueueUnconfirmed,
     GenerationCancelled,
     GenerationFailed,
@@ -30,6 +34,7 @@ from ..errors import (
     SeedanceError,
     safe_text,
 )
+from .listing import print_csv, print_json, print_lines
 from .status_line import StatusLine
 
 if TYPE_CHECKING:
@@ -38,7 +43,7 @@ if TYPE_CHECKING:
     from .._transport.blocking import OxenClient
     from .._wiring import Backend
 
-__all__ = ["EXIT_API_ERROR", "EXIT_BAD_INPUT", "EXIT_CANCELLED", "EXIT_FAILED",
+__all__ = ["EXIT_API_ERROR", "EXIT_BAD_INPUT", "EXIT_BUDGET", "EXIT_CANCELLED", "EXIT_FAILED",
            "EXIT_LEDGER", "EXIT_UNCONFIRMED", "main"]
 
 EXIT_BAD_INPUT = 2
@@ -47,6 +52,7 @@ EXIT_FAILED = 4
 EXIT_CANCELLED = 5
 EXIT_UNCONFIRMED = 6
 EXIT_LEDGER = 7
+EXIT_BUDGET = 8
 EXIT_INTERRUPTED = 130
 
 
@@ -83,11 +89,32 @@ def build_parser() -> argparse.ArgumentParser:
     gen.add_argument("--resubmit", action="store_true",
                      help="pay for a new generation even though an earlier submission of this "
                           "request and take may have been accepted (see `seedance ls`)")
+    gen.add_argument("--budget", metavar="USD",
+                     help="cap this ledger's spend on this backend: billed so far plus the "
+                          "estimates of what is pending (default: $SEEDANCE_BUDGET, else none)")
     _ledger_option(gen)
 
     listing = commands.add_parser("ls", help="list the generations and unsettled intents in "
                                              "the ledger")
     _ledger_option(listing)
+    machine = listing.add_mutually_exclusive_group()
+    machine.add_argument("--json", action="store_true",
+                         help="every take as JSON: parameters, status, times, cost, rating, "
+                              "note, tags, video path")
+    machine.add_argument("--csv", action="store_true", help="the same as CSV, one row a take")
+
+    report = commands.add_parser("report", help="write an HTML report of the ledger's takes "
+                                                "(opens in any browser, no Jupyter)")
+    report.add_argument("path", type=Path, help="the report's file, e.g. study.html (its "
+                                                 "videos go to study_files/ beside it)")
+    report.add_argument("--title", default="Seedance report")
+    report.add_argument("--link-videos", action="store_true",
+                        help="symlink the videos instead of copying them")
+    report.add_argument("--search", help="only takes whose prompt contains this text")
+    report.add_argument("--tag", action="append", help="only takes with this tag (repeatable)")
+    report.add_argument("--min-rating", type=_whole_number, help="only takes rated this or more")
+    report.add_argument("--status", help="only takes with this status (e.g. succeeded)")
+    _ledger_option(report)
 
     resume = commands.add_parser("resume", help="reconcile unsettled intents and follow "
                                                 "unfinished jobs to the end (after a crash or "
@@ -122,7 +149,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "cancel":
             return _cancel(args)
         if args.command == "ls":
-            return _list(Ledger(args.ledger))
+            return _piped(lambda: _list(Ledger(args.ledger), "json" if args.json else
+                                        "csv" if args.csv else "text"))
+        if args.command == "report":
+            return _report(args)
         if args.command == "resume":
             return _with_runner(args, _resume)
         if args.command == "adopt":
@@ -131,6 +161,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     except LedgerError as exc:
         _say(f"ledger error: {exc}")
         return EXIT_LEDGER
+
+
+def _piped(action: Callable[[], int]) -> int:
+    """Run a listing; a reader that stops early (`| head`) ends it quietly."""
+    try:
+        return action()
+    except BrokenPipeError:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
 
 
 def _configure_logging(verbose: bool) -> None:
@@ -153,20 +192,37 @@ def _ledger_option(parser: argparse.ArgumentParser) -> None:
                         help="ledger folder (default .seedance); videos go to its videos/")
 
 
-def _list(ledger: Ledger) -> int:
-    records = ledger.records()
+def _list(ledger: Ledger, form: str) -> int:
+    records = list(query_history(ledger, None, HistoryQuery(), page=None))[::-1]
+    if form == "json":
+        print_json(records)
+        return 0
+    if form == "csv":
+        print_csv(records)
+        return 0
     intents = [i for i in ledger.intents()
                if i.unresolved or i.in_flight or i.phase == "abandoned"]
-    if not records and not intents:
-        print(f"no generations in {ledger.folder}")
-    for record in records:
-        params = " ".join(f"{k}={v}" for k, v in record.params.items() if k != "prompt")
-        print(safe_text(
-            f"{_when(record.submitted_at)}  {record.generation_id}  {record.status:<10}  "
-            f"take {record.take}  {record.params.get('prompt', '')!r}  {params}  "
-            f"{record.video_path or ''}", 4000))
-    for intent in intents:
-        print(safe_text(_intent_line(intent), 4000))
+    print_lines(records, intents, str(ledger.folder), _intent_line)
+    return 0
+
+
+def _report(args: argparse.Namespace) -> int:
+    """`seedance report PATH`: the ledger's takes (filtered) as one HTML page and its folder."""
+    from .._report_build import ledger_report
+
+    try:
+        query = HistoryQuery.from_filters({
+            "search": args.search, "tags": args.tag or (), "min_rating": args.min_rating,
+            "status": args.status})
+        path = ledger_report(Ledger(args.ledger), args.path, query, title=args.title,
+                             link_videos=args.link_videos)
+    except InvalidRequestError as exc:
+        _say(f"invalid input: {exc}")
+        return EXIT_BAD_INPUT
+    except OSError as exc:  # FileExistsError: a folder it did not write, a full disk, ...
+        _say(f"the report could not be written: {exc}")
+        return EXIT_BAD_INPUT
+    print(path)
     return 0
 
 
@@ -297,10 +353,16 @@ def _with_runner(args: argparse.Namespace, action: Callable[[JobRunner], int]) -
     from .._jobs.runner import JobRunner
     from .._wiring import wire
 
+    try:
+        limit = _budget(args)
+    except InvalidRequestError as exc:
+        _say(f"invalid input: {exc}")
+        return EXIT_BAD_INPUT
     backend = _backend(args)
     folder: Path = args.ledger
     Ledger(folder)  # a ledger that cannot be opened is one clear line, before anything else
-    runner = JobRunner(lambda: wire(backend, ledger=folder, output_dir=folder / "videos"))
+    runner = JobRunner(lambda: wire(backend, ledger=folder, output_dir=folder / "videos",
+                                    budget=limit))
     code = EXIT_INTERRUPTED
     try:
         code = _outcome(lambda: action(runner))
@@ -311,6 +373,17 @@ def _with_runner(args: argparse.Namespace, action: Callable[[JobRunner], int]) -
         for interrupted in runner.close():
             _say(str(interrupted))
     return code
+
+
+def _budget(args: argparse.Namespace) -> Decimal | None:
+    """`--budget`, else SEEDANCE_BUDGET, else none (bad values: `InvalidRequestError`)."""
+    from .._jobs.budget import parse_budget
+    from .._transport.settings import environment_budget
+
+    flag = getattr(args, "budget", None)
+    if flag is not None:
+        return parse_budget(flag, "--budget")
+    return parse_budget(environment_budget(), "SEEDANCE_BUDGET")
 
 
 def _with_client(args: argparse.Namespace, action: Callable[[OxenClient], int]) -> int:
@@ -355,6 +428,9 @@ def _outcome(action: Callable[[], int]) -> int:
     """Run `action`; every way it can fail becomes one line and an exit code."""
     try:
         return action()
+    except BudgetExceeded as exc:
+        _say(str(exc))
+        return EXIT_BUDGET
     except EnqueueUnconfirmed as exc:
         intent = exc.intent_id or "(see `seedance ls`)"
         _say(f"{exc}.\n  intent {intent}; candidates: "

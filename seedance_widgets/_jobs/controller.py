@@ -14,6 +14,7 @@ import contextlib
 import logging
 from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -37,10 +38,13 @@ from ..errors import (
     ProtocolError,
     SeedanceError,
 )
+from .billing import Billing
+from .budget import Budget
 from .eta import EtaEstimator
 from .files import video_path
 from .follower import FollowPolicy, follow
 from .job import Job
+from .judgments import Judgments
 from .ledger import PREPARED, Ledger, LedgerRecord, cache_key
 from .submission import Submitter
 
@@ -74,20 +78,25 @@ class Controller:
     the caller (a notebook cell, the CLI) never blocks. `namespace` keeps results of
     different backends apart in the cache (a simulated video is never served as a real one).
     `deadline` (seconds, off by default) cancels a job on the server when it passes.
-    Without a `ledger`, a temporary one lives as long as the controller.
+    Without a `ledger`, a temporary one lives as long as the controller. `budget` caps the
+    namespace's spend (checked again as each intent is recorded); each final job's billed
+    cost is read once and recorded (`billing.py`).
     """
 
     def __init__(self, client: AsyncOxenClient, *, output_dir: Path | str = "videos",
                  policy: FollowPolicy | None = None, concurrency: int = 8,
                  ledger: Ledger | None = None, namespace: str = "default",
-                 deadline: float | None = None):
+                 deadline: float | None = None, budget: Decimal | None = None):
         self.client = client
         self.output_dir = Path(output_dir)
         self.policy = policy or FollowPolicy()
         self.ledger = ledger or Ledger.temporary()
         self.namespace = namespace
         self.deadline = deadline
-        self.submitter = Submitter(client, self.ledger, namespace)
+        self.budget = Budget(self.ledger, namespace, budget)
+        self.billing = Billing(client, self.ledger)
+        self.judgments = Judgments(self.ledger)
+        self.submitter = Submitter(client, self.ledger, namespace, budget=self.budget)
         self.eta = EtaEstimator(self.ledger)
         self.jobs: dict[str, Job] = {}
         self._hub: EventHub | None = None
@@ -141,7 +150,7 @@ class Controller:
         holds (after a restart or a crash). An intent whose holder stopped before sending it
         is dropped: nothing was paid."""
         keys: dict[str, tuple[str, dict[str, Any], int]] = {}
-        for intent in self.ledger.intents(self.namespace):
+        for intent in self.ledger.unsettled(self.namespace):
             if intent.phase == PREPARED and not intent.holder_alive:
                 self.ledger.void(intent, "its holder stopped before sending it")
             elif intent.unresolved:
@@ -226,6 +235,13 @@ class Controller:
         return [Interrupted(job.intent_id, job.generation_id, job.request.prompt or "")
                 for job, _ in in_window]
 
+    def register(self, job: Job) -> Job:
+        """Show a job restored from the ledger (a past take opened from the history):
+        nothing is sent, nothing is followed."""
+        self._register(job)
+        job.notify()
+        return job
+
     def highest_take(self, request: VideoRequest) -> int:
         """The highest take of `request` the ledger knows in this namespace (0 if none)."""
         return self.ledger.highest_take(self.submitter.request_key(request))
@@ -234,6 +250,7 @@ class Controller:
 
     def _register(self, job: Job) -> None:
         """Make `job` one of this controller's (observed once, whatever its restarts)."""
+        job.judgments = self.judgments
         if self.jobs.get(job.id) is not job:
             self.jobs[job.id] = job
             for callback in self._observers:
@@ -269,6 +286,8 @@ class Controller:
         except Exception as exc:
             job.move_to(LocalError(why=str(exc) or type(exc).__name__))
             raise
+        finally:
+            await self.billing.settle(job)  # what a final job was charged, read once
 
     async def _run(self, job: Job, first: Callable[[], Awaitable[Generation]]) -> Path:
         """`first()` (a submission or an adoption) gives the generation; follow it to a
@@ -366,6 +385,7 @@ class Controller:
         job.video_path = path
         if job.started_at is not None:
             self.eta.learn(job.request, job.state.at - job.started_at)
+        await self.billing.settle(job)  # before the job is done: its card shows the bill
         job.move_to(Succeeded(path=path))
         return path
 

@@ -6,11 +6,16 @@ import asyncio
 import uuid
 from collections.abc import Callable, Generator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .._contract.request import VideoRequest
 from .._contract.states import JobState, Processing, Submitting, Unconfirmed
 from .._transport.loop import running_loop
+from ..errors import SeedanceError
+from .judgments import Judgment, Judgments
+
+if TYPE_CHECKING:
+    from .billing import Charge
 
 __all__ = ["Job"]
 
@@ -22,7 +27,8 @@ class Job:
     `Failed`, `Cancelled`, `LocalError`, or `Unconfirmed` when the request was sent but its
     answer lost and no single listed generation could be told to be it); `status` is its
     name, `history` every state seen. `notice` is a sentence worth showing (a cancel that
-    came too late, a video fetched again).
+    came too late, a video fetched again). `rate`, `note`, `tag` and `untag` record what a
+    person thinks of the take in the ledger; `charge` is what the service billed for it.
     """
 
     def __init__(self, request: VideoRequest, *, take: int = 1, cache_key: str = "",
@@ -41,6 +47,9 @@ class Job:
         self.cancel_requested = False
         self.sending = False  # an enqueue is on the wire: cancelling the task could lose its id
         self.notice: str | None = None
+        self.charge: Charge | None = None  # the service's bill, once read (billing.py)
+        self.judgments: Judgments | None = None  # where judgments go (set by the controller)
+        self._judgment: Judgment | None = None
         self._observers: list[Callable[[Job], None]] = []
         self._task: asyncio.Task[Path] | None = None
 
@@ -80,6 +89,37 @@ class Job:
         """Nothing more happens without the user: ended, or unconfirmed."""
         return (self.state.terminal or isinstance(self.state, Unconfirmed)) and (
             self._task is None or self._task.done())
+
+    @property
+    def judgment(self) -> Judgment:
+        """This take's rating, note and tags, as the ledger holds them."""
+        if self._judgment is None or self._judgment.generation_id != self.generation_id:
+            self._judgment = (self.judgments.of(self.generation_id)
+                              if self.judgments is not None and self.generation_id is not None
+                              else Judgment(self.generation_id))
+        return self._judgment
+
+    def rate(self, stars: int | None) -> None:
+        """Give the take 1 to 5 stars (`None` clears the rating)."""
+        self._judge(lambda book, generation_id: book.rate(generation_id, stars))
+
+    def note(self, text: str) -> None:
+        """Write the take's note ("" clears it)."""
+        self._judge(lambda book, generation_id: book.note(generation_id, text))
+
+    def tag(self, *names: str) -> None:
+        self._judge(lambda book, generation_id: book.tag(generation_id, names))
+
+    def untag(self, *names: str) -> None:
+        self._judge(lambda book, generation_id: book.untag(generation_id, names))
+
+    def _judge(self, write: Callable[[Judgments, str], Judgment]) -> None:
+        """Append a judgment to the ledger (the newest wins) and tell the observers."""
+        if self.judgments is None or self.generation_id is None:
+            raise SeedanceError(f"job {self.id} has no generation yet: there is no take to "
+                                "judge")
+        self._judgment = write(self.judgments, self.generation_id)
+        self.notify()
 
     def observe(self, callback: Callable[[Job], None]) -> None:
         """Call `callback(job)` after every change."""

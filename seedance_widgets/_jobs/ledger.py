@@ -21,9 +21,10 @@ import tempfile
 import threading
 import time
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -35,7 +36,7 @@ from .holders import Holder, holder_alive
 __all__ = ["Claim", "Intent", "Ledger", "LedgerRecord", "cache_key", "file_checksum",
            "request_key"]
 
-_VERSION = 2
+_VERSION = 3
 # Waiting out another process creating the same new ledger: up to 30 s, in short steps.
 _WHILE_LOCKED = RetryPolicy(attempts=10_000, timeout=30.0, wait_initial=0.02, wait_max=0.2,
                             wait_jitter=0.02)
@@ -62,9 +63,54 @@ CREATE TABLE IF NOT EXISTS intents (
     take INTEGER NOT NULL,
     params TEXT NOT NULL,         -- JSON
     holder TEXT NOT NULL,         -- JSON: host, pid, start time, token
+    estimate TEXT,                -- its price when claimed, a decimal (version 3)
     UNIQUE (cache_key, attempt)
 );
 CREATE INDEX IF NOT EXISTS intents_by_request ON intents (request_key);
+-- Version 3: judgments (append-only events, the last one of a kind wins), blind comparisons
+-- and their choices, and the indexes the history pages and the budget read through.
+CREATE TABLE IF NOT EXISTS judgments (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    at REAL NOT NULL,
+    generation_id TEXT NOT NULL,
+    kind TEXT NOT NULL,           -- rating | note | tag | untag
+    value TEXT                    -- the stars ('1'..'5', NULL = cleared), the note, the tag
+);
+CREATE INDEX IF NOT EXISTS judgments_by_take ON judgments (generation_id, kind, value);
+CREATE TABLE IF NOT EXISTS comparisons (
+    comparison_id TEXT PRIMARY KEY,
+    at REAL NOT NULL,
+    namespace TEXT NOT NULL,
+    name TEXT NOT NULL,
+    takes TEXT NOT NULL,          -- JSON: the generation ids compared
+    rounds INTEGER NOT NULL,
+    seed INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS choices (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    at REAL NOT NULL,
+    comparison_id TEXT NOT NULL,
+    round INTEGER NOT NULL,
+    left_id TEXT NOT NULL,
+    right_id TEXT NOT NULL,
+    winner TEXT,                  -- left_id, right_id, or NULL for no preference
+    UNIQUE (comparison_id, round)
+);
+CREATE INDEX IF NOT EXISTS entries_by_take ON entries (generation_id, kind);
+CREATE INDEX IF NOT EXISTS entries_takes ON entries (json_extract(data, '$.namespace'), at)
+    WHERE kind = 'submitted';
+"""
+# Generations not failed or cancelled that lack a success with a video: resume's candidates.
+_UNFINISHED = """
+SELECT g.generation_id FROM (
+  SELECT e.generation_id AS generation_id,
+         COALESCE((SELECT json_extract(s.data, '$.status') FROM entries s
+                   WHERE s.generation_id = e.generation_id AND s.kind = 'status'
+                   ORDER BY s.seq DESC LIMIT 1), 'queued') AS status
+  FROM entries e WHERE e.kind = 'submitted') g
+WHERE g.status NOT IN ('failed', 'cancelled')
+  AND NOT (g.status = 'succeeded' AND EXISTS (SELECT 1 FROM entries v
+           WHERE v.generation_id = g.generation_id AND v.kind = 'video'))
 """
 _INDEX_BY_INTENT = "CREATE INDEX IF NOT EXISTS entries_by_intent ON entries (intent_id)"
 
@@ -220,26 +266,33 @@ class Ledger:
 
     def claim(self, *, key: str, request: str, namespace: str, model: str,
               params: dict[str, Any], take: int, holder: Holder,
-              resubmit: bool = False) -> Claim:
+              resubmit: bool = False, estimate: Decimal | None = None,
+              guard: Callable[[sqlite3.Connection], None] | None = None) -> Claim:
         """The intent to act on for (namespace, request, take), decided in one transaction.
 
         A new intent (`fresh`) is written when there is none yet, or the last one can no
         longer be paid for (refused, never sent, abandoned, or its generation failed or was
         cancelled). Otherwise the live one is returned: the caller waits for it, follows its
         generation, or reconciles it. `resubmit=True` abandons an unresolved one (the user's
-        explicit choice to pay again).
+        explicit choice to pay again). `estimate` (its price) is kept with a new intent;
+        `guard(db)` runs in the same transaction just before one is written and may refuse
+        it by raising (the budget: two processes cannot both pass it with one remainder).
         """
         with self._transaction("written") as db:
             latest = self._latest_intent(db, key)
             if latest is not None and not self._replaceable(db, latest, resubmit):
                 return Claim(latest, fresh=False)
+            if guard is not None:
+                guard(db)
             intent_id = "i-" + uuid.uuid4().hex[:10]
             attempt = latest.attempt + 1 if latest is not None else 1
             now = time.time()
             db.execute("INSERT INTO intents (intent_id, cache_key, attempt, at, namespace, "
-                       "request_key, model, take, params, holder) VALUES (?,?,?,?,?,?,?,?,?,?)",
+                       "request_key, model, take, params, holder, estimate) "
+                       "VALUES (?,?,?,?,?,?,?,?,?,?,?)",
                        (intent_id, key, attempt, now, namespace, request, model, take,
-                        json.dumps(params), json.dumps(holder.to_json())))
+                        json.dumps(params), json.dumps(holder.to_json()),
+                        None if estimate is None else str(estimate)))
         intent = self.intent(intent_id)
         assert intent is not None
         return Claim(intent, fresh=True)
@@ -307,7 +360,17 @@ class Ledger:
     def unresolved(self, namespace: str | None = None) -> list[Intent]:
         """Intents sent with no id known and nobody waiting for their answer: the ones to
         reconcile (after a kill, a restart, or an answer lost on the way)."""
-        return [i for i in self.intents(namespace) if i.unresolved]
+        return [i for i in self.unsettled(namespace) if i.unresolved]
+
+    def unsettled(self, namespace: str | None = None) -> list[Intent]:
+        """Intents with no generation recorded and no refusal, oldest first: those being
+        sent, unconfirmed, or left prepared (found by index, so a long history costs
+        nothing here)."""
+        with self._reading() as db:
+            rows = db.execute("SELECT * FROM intents i WHERE NOT EXISTS (SELECT 1 FROM "
+                              "entries e WHERE e.intent_id = i.intent_id AND e.kind IN "
+                              "('submitted', 'refused')) ORDER BY at").fetchall()
+            return [_intent(db, r) for r in rows if namespace in (None, r["namespace"])]
 
     def rivals(self, intent: Intent, since: float, until: float) -> list[Intent]:
         """Other intents for the same request (any take) made in [since, until] whose ids
@@ -346,6 +409,12 @@ class Ledger:
             "path": str(path), "checksum": file_checksum(path), "size": stat.st_size,
             "mtime_ns": stat.st_mtime_ns})
 
+    def charge(self, key: str, generation_id: str, cost: Decimal | None) -> None:
+        """What the service says `generation_id` was charged, read once it was final
+        (None: it reports no charge)."""
+        self._append("cost", key, generation_id,
+                      {"cost": None if cost is None else str(cost)})
+
     def records(self) -> list[LedgerRecord]:
         """Every generation, oldest first, with its entries folded in."""
         with self._reading() as db:
@@ -365,8 +434,13 @@ class Ledger:
         """Generations still queued/processing, or succeeded without a video on disk.
 
         Local errors are never written, so a job whose following failed stays resumable.
+        Only the generations whose newest entries say so are read whole.
         """
-        return [r for r in self.records()
+        with self._reading() as db:
+            ids = [r[0] for r in db.execute(_UNFINISHED)]
+            found = _fold(_rows(db, f"generation_id IN ({','.join('?' * len(ids))})",
+                                tuple(ids))) if ids else {}
+        return [r for r in found.values()
                 if not r.finished and (namespace is None or r.namespace == namespace)]
 
     def durations(self, model: str, resolution: str | None) -> list[float]:
@@ -375,6 +449,16 @@ class Ledger:
                 if r.model == model and (resolution is None
                                          or r.params.get("resolution") == resolution)
                 and (d := r.seconds_to_finish()) is not None]
+
+    # -- for the query modules (history, judgments, budget, blind comparison) --------------
+
+    def reading(self) -> AbstractContextManager[sqlite3.Connection]:
+        """A connection to read through (failures surface as `LedgerError`)."""
+        return self._reading()
+
+    def writing(self) -> AbstractContextManager[sqlite3.Connection]:
+        """A write transaction holding SQLite's write lock from its first statement."""
+        return self._transaction("written")
 
     # -- plumbing ---------------------------------------------------------------------------
 
@@ -469,6 +553,8 @@ def _migrate(db: sqlite3.Connection) -> None:
     if "intent_id" not in columns:
         db.execute("ALTER TABLE entries ADD COLUMN intent_id TEXT")
     db.execute(_INDEX_BY_INTENT)
+    if "estimate" not in {r[1] for r in db.execute("PRAGMA table_info(intents)")}:
+        db.execute("ALTER TABLE intents ADD COLUMN estimate TEXT")  # version 3
     legacy = db.execute("SELECT seq, at, kind, cache_key, generation_id, data FROM entries "
                         "WHERE kind IN ('submitted', 'intent') AND intent_id IS NULL "
                         "ORDER BY seq").fetchall()

@@ -52,10 +52,12 @@ class JobRunner:
                        resubmit: bool = False) -> Path:
         """Queue `request`, follow it and download the video; returns its path (or `dest`,
         a copy). Raises as the job ends: `GenerationFailed`, `GenerationCancelled`,
-        `EnqueueUnconfirmed` (then `adopt`, or again with `resubmit=True`), ..."""
-        controller = self._wiring.controller
+        `EnqueueUnconfirmed` (then `adopt`, or again with `resubmit=True`), ...; and
+        `BudgetExceeded` before anything is sent."""
+        controller, session = self._wiring.controller, self._wiring.session
 
         async def run() -> Path:
+            session.afford([request], take, "this generation")  # BudgetExceeded, unsent
             return await _observed(controller.submit(request, take=take, resubmit=resubmit),
                                    on_change)
 

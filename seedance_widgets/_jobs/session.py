@@ -2,7 +2,8 @@
 
 It numbers takes (a click on Generate is a new video, a re-run notebook cell is the same
 one), refuses to start a request that is already running, runs sweeps with their estimated
-cost, and lists jobs newest first. The controller below it runs each job exactly once.
+cost, keeps the budget (what would be paid anew must fit in what it leaves, before any
+request) and lists jobs newest first. The controller below it runs each job exactly once.
 """
 
 from __future__ import annotations
@@ -13,10 +14,16 @@ from typing import Any
 
 from .._contract.pricing import cost_of
 from .._contract.request import VideoRequest
+from .._contract.schema import bundled_model
+from .._contract.states import JobState, LocalError, Succeeded, state_from_record
+from .._contract.status import Generation, Status
 from ..errors import InvalidRequestError, SeedanceError
+from .billing import estimate_of
+from .budget import Budget
 from .controller import Controller
+from .history import TakeRecord
 from .job import Job
-from .sweep import Sweep
+from .sweep import Sweep, SweepPlan
 
 __all__ = ["Session"]
 
@@ -40,23 +47,24 @@ class Session:
         ledger with no request; a new take number asks for a new video."""
         if isinstance(take, bool) or not isinstance(take, int) or take < 1:
             raise InvalidRequestError("take", take, "a whole number from 1")
-        return self.controller.submit(request, take=take)
+        return self._pay_for(request, take, "this generation")
 
     def another_take(self, request: VideoRequest) -> Job:
         """A new video of `request` under its next take number (a click on Generate); refused
         while the same request is still running here."""
         if any(j.request == request and not j.done for j in self.jobs.values()):
             raise SeedanceError("this request is already running")
-        return self.controller.submit(request, take=self.next_take(request))
+        return self._pay_for(request, self.next_take(request), "this generation")
 
     def new_take(self, job: Job | str) -> Job:
         """`job`'s request again, under the next unused take number."""
-        return self.controller.submit(self.job(job).request,
-                                      take=self.next_take(self.job(job).request))
+        request = self.job(job).request
+        return self._pay_for(request, self.next_take(request), "a new take")
 
     def resubmit(self, job: Job | str) -> Job:
         """Pay anew for an unconfirmed job's request and take: the user's explicit say-so."""
         source = self.job(job)
+        self.budget.check(estimate_of(source.request), "paying anew", self._unclaimed())
         return self.controller.submit(source.request, take=source.take, resubmit=True)
 
     def adopt(self, job: Job | str, generation_id: str) -> Job:
@@ -64,10 +72,95 @@ class Session:
         return self.controller.adopt(self.job(job), generation_id)
 
     def sweep(self, axes: Mapping[str, Sequence[Any]], cells: list[dict[str, Any]],
-              requests: list[VideoRequest], *, take: int = 1) -> Sweep:
-        """Run one job per cell (`requests[i]` is cell `i`, already validated)."""
-        jobs = [self.generate(request, take=take) for request in requests]
-        return Sweep(axes, cells, jobs, estimated_cost(requests))
+              requests: list[VideoRequest], *, take: int = 1, start: bool = True) -> Sweep:
+        """One job per cell (`requests[i]` is cell `i`, already validated), started at once
+        unless `start` is False (a preview whose `plan` says what it would cost)."""
+        if isinstance(take, bool) or not isinstance(take, int) or take < 1:
+            raise InvalidRequestError("take", take, "a whole number from 1")
+
+        def launch() -> list[Job]:
+            self.afford(requests, take, f"this sweep of {len(requests)}")
+            return [self.controller.submit(request, take=take) for request in requests]
+
+        sweep = Sweep(axes, cells, [], estimated_cost(requests),
+                      plan=self.plan(requests, take), launch=launch)
+        return sweep.start() if start else sweep
+
+    @property
+    def budget(self) -> Budget:
+        return self.controller.budget
+
+    def plan(self, requests: Sequence[VideoRequest], take: int) -> SweepPlan:
+        """What running `requests` under `take` would cost anew, and what the budget leaves."""
+        fresh = [r for r in requests if self._would_pay(r, take)]
+        left = None
+        if self.budget.limit is not None:
+            spent = self.budget.spend()
+            assert spent.left is not None
+            left = spent.left - self._unclaimed()
+        return SweepPlan(cached=len(requests) - len(fresh), new=len(fresh),
+                         estimated_cost=estimated_cost(requests),
+                         new_cost=estimated_cost(fresh), budget_left=left)
+
+    def afford(self, requests: Sequence[VideoRequest], take: int, what: str) -> None:
+        """Raise `BudgetExceeded` (before any request) when what `requests` would pay anew
+        does not fit in what the budget leaves."""
+        if self.budget.limit is None:
+            return
+        fresh = [r for r in requests if self._would_pay(r, take)]
+        if fresh:
+            self.budget.check(estimated_cost(fresh), what, self._unclaimed())
+
+    def _pay_for(self, request: VideoRequest, take: int, what: str) -> Job:
+        self.afford([request], take, what)
+        return self.controller.submit(request, take=take)
+
+    def _would_pay(self, request: VideoRequest, take: int) -> bool:
+        """Whether submitting `request` under `take` would start a new paid generation (not
+        one running here, nor one the ledger has that did not fail or get cancelled)."""
+        key = self.controller.key(request, take)
+        if any(j.cache_key == key and (not j.state.terminal or isinstance(j.state, Succeeded))
+               for j in self.jobs.values()):
+            return False
+        return all(r.status in (Status.FAILED, Status.CANCELLED)
+                   for r in self.controller.ledger.for_key(key))
+
+    def _unclaimed(self) -> Decimal:
+        """Estimates of jobs started here whose intents are not recorded yet."""
+        waiting = [j.request for j in self.jobs.values()
+                   if j.intent_id is None and j.generation_id is None and not j.cached
+                   and not j.state.terminal]
+        return estimated_cost(waiting) or Decimal(0)
+
+    def open(self, record: TakeRecord) -> Job:
+        """The job of a past take from the history (this session's, or one restored from the
+        ledger as it is: a finished take shows its video; nothing is sent)."""
+        found = next((j for j in self.jobs.values()
+                      if j.generation_id == record.generation_id), None)
+        if found is not None:
+            return found
+        spec = bundled_model(record.model)
+        if spec is None:
+            raise SeedanceError(f"take {record.generation_id} was made with {record.model}, "
+                                "whose schema is not bundled: it cannot be shown here")
+        request = VideoRequest(spec=spec, **record.params)
+        job = Job(request, take=record.take, cache_key=self.controller.key(request, record.take))
+        job.generation_id, job.cached = record.generation_id, True
+        job.charge = self.controller.billing.recorded(record.generation_id)
+        video = record.video_path if record.video_path and record.video_path.is_file() else None
+        job.video_path = video
+        if record.status == Status.SUCCEEDED and video is not None:
+            state: JobState = Succeeded(path=video, at=record.finished_at or record.submitted_at)
+        elif record.status == Status.SUCCEEDED:
+            state = LocalError(message="its video is no longer on disk: generate this take "
+                                       "again to fetch it from the same generation")
+        else:
+            state = state_from_record(
+                Generation(record.generation_id, Status(record.status),
+                           error_message=record.error),
+                at=record.finished_at or record.submitted_at)
+        job.move_to(state, notify=False)
+        return self.controller.register(job)
 
     def next_take(self, request: VideoRequest) -> int:
         """One more than the highest take of `request` made here or in the ledger."""

@@ -33,6 +33,8 @@ from ..errors import (
     LedgerError,
     SeedanceError,
 )
+from .billing import estimate_of
+from .budget import Budget
 from .holders import Holder
 from .job import Job
 from .ledger import CONFIRMED, Intent, Ledger, request_key
@@ -50,8 +52,10 @@ class Submitter:
     """Gets each job exactly one generation id, or says plainly that it cannot tell."""
 
     def __init__(self, client: AsyncOxenClient, ledger: Ledger, namespace: str, *,
-                 holder: Holder | None = None, poll: float = 0.2, settle: float = 2.0):
+                 holder: Holder | None = None, poll: float = 0.2, settle: float = 2.0,
+                 budget: Budget | None = None):
         self.client = client
+        self.budget = budget
         self.ledger = ledger
         self.namespace = namespace
         self.holder = holder or Holder.new()
@@ -65,12 +69,14 @@ class Submitter:
         anything is sent when the intent cannot be written, `GenerationCancelled` when the
         user cancelled before it was sent, or the service's refusal.
         """
+        estimate = estimate_of(job.request)
+        guard = self.budget.guard(estimate, "this generation") if self.budget else None
         while True:
             claim = self.ledger.claim(
                 key=job.cache_key, request=self.request_key(job.request),
                 namespace=self.namespace, model=job.request.model,
                 params=dict(job.request.params), take=job.take, holder=self.holder,
-                resubmit=resubmit)
+                resubmit=resubmit, estimate=estimate, guard=guard)
             resubmit = False
             intent = claim.intent
             job.intent_id = intent.intent_id

@@ -10,6 +10,7 @@ from __future__ import annotations
 import builtins
 from pathlib import Path
 
+from .._contract.billing import BilledGeneration, GenerationsPage
 from .._contract.request import VideoRequest
 from .._contract.schema import ModelSpec
 from .._contract.status import Generation, Status
@@ -80,6 +81,17 @@ class OxenClient:
         return self._loop.run(self._client.list(status=status, model=model,
                                                 media_type=media_type, namespace=namespace,
                                                 repo=repo, folder=folder))
+
+    def generations(self, *, page: int = 1, page_size: int = 50,
+                    status: Status | str | None = None, model: str | None = None,
+                    media_type: str | None = None, namespace: str | None = None,
+                    repo: str | None = None, folder: str | None = None) -> GenerationsPage:
+        return self._loop.run(self._client.generations(
+            page=page, page_size=page_size, status=status, model=model, media_type=media_type,
+            namespace=namespace, repo=repo, folder=folder))
+
+    def past_generation(self, generation_id: str) -> BilledGeneration:
+        return self._loop.run(self._client.past_generation(generation_id))
 
     def cancel(self, generation_id: str) -> None:
         self._loop.run(self._client.cancel(generation_id))

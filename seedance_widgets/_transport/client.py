@@ -23,6 +23,7 @@ import httpx
 from httpx_sse import aconnect_sse
 
 from .. import __version__
+from .._contract.billing import BilledGeneration, GenerationsPage
 from .._contract.echo import echo_matches
 from .._contract.request import VideoRequest
 from .._contract.schema import ModelSpec, bundled_model
@@ -316,6 +317,32 @@ class AsyncOxenClient:
         if not isinstance(records, list):
             raise ProtocolError("queue list without `generations`")
         return [Generation.from_record(r) for r in records]
+
+    async def generations(self, *, page: int = 1, page_size: int = 50,
+                          status: Status | str | None = None, model: str | None = None,
+                          media_type: str | None = None, namespace: str | None = None,
+                          repo: str | None = None, folder: str | None = None) -> GenerationsPage:
+        """`GET /ai/generations`: one page of past and active generations, newest first, each
+        with what it was charged, and the total charged over the whole filter set."""
+        if status is not None:
+            status = Status.parse(status)
+        query = {"page": page, "page_size": page_size, "status": status, "model": model,
+                 "media_type": media_type, "namespace": namespace, "repo": repo,
+                 "folder": folder}
+        data = await self._call("GET", "/ai/generations",
+                                params={k: str(v) for k, v in query.items() if v is not None})
+        return GenerationsPage.from_body(data)
+
+    async def past_generation(self, generation_id: str) -> BilledGeneration:
+        """`GET /ai/generations/{id}`: one generation with its charged `cost` (None when the
+        service reports none), to read once the generation is final."""
+        data = await self._call("GET", f"/ai/generations/{_path_segment(generation_id)}")
+        row = data.get("generation") if isinstance(data, dict) else None
+        billed = BilledGeneration.from_row(row)
+        if billed.generation.generation_id != generation_id:
+            raise ProtocolError(f"asked for generation {generation_id}, "
+                                f"got {billed.generation.generation_id}")
+        return billed
 
     async def cancel(self, generation_id: str) -> None:
         """`DELETE /ai/queue/{id}`: no effect on a generation that already ended."""

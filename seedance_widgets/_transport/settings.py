@@ -17,7 +17,11 @@ from ..errors import InvalidRequestError
 if TYPE_CHECKING:
     from .auth import BearerAuth
 
-__all__ = ["DEFAULT_BASE_URL", "SIMULATOR_TOKEN", "ApiKey", "Settings"]
+__all__ = ["BUDGET_VARIABLE", "DEFAULT_BASE_URL", "SIMULATOR_TOKEN", "ApiKey", "Settings",
+           "environment_budget"]
+
+# A spend cap in US dollars for the ledger namespace (Studio(budget=...) and --budget win).
+BUDGET_VARIABLE = "SEEDANCE_BUDGET"
 
 DEFAULT_BASE_URL = "https://hub.oxen.ai/api"
 # The placeholder key sent to the embedded simulator (which takes any bearer token).
@@ -141,3 +145,8 @@ class Settings:
         if isinstance(value, list):
             return [self.scrub(item) for item in value]
         return value
+
+
+def environment_budget() -> str | None:
+    """The budget set in the environment (`SEEDANCE_BUDGET`), unparsed; None when unset."""
+    return os.environ.get(BUDGET_VARIABLE) or None

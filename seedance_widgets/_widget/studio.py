@@ -10,7 +10,8 @@ from __future__ import annotations
 import logging
 import sys
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -21,16 +22,28 @@ from .._contract.request import VideoRequest, validate_params
 from .._contract.schema import DEFAULT_MODEL, ModelSpec
 from .._contract.states import Unconfirmed
 from .._export import FLAVOURS, Flavour, to_code
+from .._jobs.blind import BlindComparison, Preferences
+from .._jobs.budget import parse_budget
+from .._jobs.history import History, HistoryQuery, TakeRecord, find_take, query_history
 from .._jobs.job import Job
 from .._jobs.sweep import Sweep, expand_grid
+from .._report_build import (
+    comparison_section,
+    sweep_section,
+    take_of_job,
+    write_takes_report,
+)
 from .._transport.loop import LoopThread
-from .._transport.settings import ApiKey
+from .._transport.settings import ApiKey, environment_budget
 from .._wiring import choose_backend, wire
 from ..errors import InvalidRequestError, SeedanceError
+from .blind_panel import BlindPanel
 from .cells import CellInserter
+from .history_panel import HistoryPanel
+from .judging import JUDGMENT_MESSAGES, judge
 from .model_loading import load_spec
 from .snapshot import Snapshot
-from .views import job_view, sweep_view, vocabulary_view
+from .views import job_view, spend_view, sweep_view, vocabulary_view
 
 if TYPE_CHECKING:
     from .._jobs.follower import FollowPolicy
@@ -65,12 +78,16 @@ class Studio(anywidget.AnyWidget):
     compare = traitlets.List(traitlets.Any()).tag(sync=True)  # ids; others dropped
     # The job-status vocabulary and export flavours, so the front end keeps no copies.
     vocabulary = traitlets.Dict().tag(sync=True)
+    history_page = traitlets.Dict().tag(sync=True)  # a page of the ledger's past takes
+    blind = traitlets.Dict().tag(sync=True)  # the blind comparison on show ({} when none)
+    spend = traitlets.Dict().tag(sync=True)  # billed, pending and the budget left
 
     def __init__(self, model: str = DEFAULT_MODEL, *, api_key: str | ApiKey | None = None,
                  base_url: str | None = None, simulate: bool | None = None,
                  output_dir: Path | str = "videos", ledger: Path | str | None = ".seedance",
                  concurrency: int = 4, deadline: float | None = None,
-                 policy: FollowPolicy | None = None, **params: Any):
+                 policy: FollowPolicy | None = None,
+                 budget: float | str | Decimal | None = None, **params: Any):
         api_key = ApiKey.wrap(api_key)  # from here on no frame of ours holds the bare key
         chosen = choose_backend(api_key, base_url, simulate)
         spec = load_spec(model, chosen)
@@ -91,9 +108,17 @@ class Studio(anywidget.AnyWidget):
         self._closed = False
         # Jobs run on the kernel's loop when there is one (between cells), else a private one.
         self._loop = LoopThread.here_or_private(f"seedance-studio-{threading.get_ident()}")
+        limit = (parse_budget(budget) if budget is not None
+                 else parse_budget(environment_budget(), "SEEDANCE_BUDGET"))
         self._wiring = wire(chosen, ledger=ledger, output_dir=output_dir, policy=policy,
-                            concurrency=concurrency, deadline=deadline)
+                            concurrency=concurrency, deadline=deadline, budget=limit)
         self._session = self._wiring.session
+        self._sweeps: list[Sweep] = []
+        self._history_panel = HistoryPanel(self._session, self._set_history,
+                                           on_refresh=self._refresh_spend)
+        self._blind_panel = BlindPanel(self._set_blind,
+                                       lambda *args, **kwargs: self.send(*args, **kwargs))
+        self._history_panel.refresh(new_takes=True)
         self._wiring.controller.observe(self._job_changed)
         self._cells = CellInserter()
         self._snapshot = Snapshot(self)
@@ -143,13 +168,16 @@ class Studio(anywidget.AnyWidget):
             self.params = dict(request.params)
         return job
 
-    def sweep(self, *, take: int = 1, **values: Any) -> Sweep:
+    def sweep(self, *, take: int = 1, start: bool = True, **values: Any) -> Sweep:
         """Run every combination of the list-valued parameters (others are fixed).
 
         `studio.sweep(prompt=["a", "b"], aspect_ratio=["16:9", "9:16"])` validates all
         requests first, submits them (at most `concurrency` run at once), shows them in the
         gallery keyed by the varied parameters, and returns a `Sweep` whose repr gives the
-        grid's size and estimated cost.
+        grid's size, estimated cost, how many cells are cached and new, and the budget left.
+        With `start=False` it is a preview until `sweep.start()` (or the gallery's Start
+        button). Raises `BudgetExceeded` before any request when the new cells would cross
+        the budget.
         """
         axes = {k: list(v) for k, v in values.items() if isinstance(v, list | tuple)}
         fixed = {k: v for k, v in values.items() if k not in axes}
@@ -158,9 +186,108 @@ class Studio(anywidget.AnyWidget):
                                       "non-empty list of values")
         cells = expand_grid(axes)
         requests = [self.request(**fixed, **cell) for cell in cells]
-        result = self._loop.call(lambda: self._session.sweep(axes, cells, requests, take=take))
+        result = self._loop.call(lambda: self._session.sweep(axes, cells, requests, take=take,
+                                                             start=start))
+        self._sweeps.append(result)
         self.gallery = sweep_view(result)
         return result
+
+    def start_sweep(self, sweep: Sweep | None = None) -> Sweep:
+        """Start a sweep made with `start=False` (the latest one by default)."""
+        chosen = sweep or (self._sweeps[-1] if self._sweeps else None)
+        if chosen is None:
+            raise SeedanceError("there is no sweep to start")
+        self._loop.call(chosen.start)
+        if self.gallery.get("id") == chosen.id:
+            self.gallery = sweep_view(chosen)
+        return chosen
+
+    # -- history, judgments, blind comparison, report ------------------------------------
+
+    def history(self, *, page: int | None = None, page_size: int = 50,
+                **filters: Any) -> History:
+        """This ledger namespace's takes, newest first (all of them, or page `page`).
+
+        Filters: `search` (text in the prompt), `model`, `status` (a name or a list),
+        `rating` (exact), `min_rating`, `rated` (True/False), `tag` / `tags`, and any
+        request parameter by name (`resolution="480p"`). `.to_pandas()` gives a DataFrame.
+        """
+        controller = self._wiring.controller
+        return query_history(controller.ledger, controller.namespace,
+                             HistoryQuery.from_filters(filters), page=page,
+                             page_size=page_size)
+
+    def open_take(self, take: TakeRecord | Job | str) -> Job:
+        """Show a past take (a history record or generation id) as a card with its video."""
+        record = self._record(take)
+        return self._loop.call(lambda: self._session.open(record))
+
+    def restore(self, take: TakeRecord | Job | str) -> None:
+        """Put a take's request (a job, history record or generation id) into the form."""
+        if isinstance(take, Job):
+            model, params = take.request.model, dict(take.request.params)
+        else:
+            record = self._record(take)
+            model, params = record.model, dict(record.params)
+        if model != self.model:
+            raise InvalidRequestError("model", model, self.model,
+                                      reason="is not this studio's model")
+        self.params = {k: v for k, v in params.items() if self._spec.field(k) is not None}
+
+    def blind_compare(self, jobs_or_sweep: Sweep | Iterable[Job | str], rounds: int = 10, *,
+                      seed: int | None = None, name: str = "blind") -> BlindComparison:
+        """Show pairs of these finished takes side by side without their parameters, in a
+        fair random order, for `rounds` choices (left, right or no preference); each choice
+        is kept in the ledger. The same takes, rounds, seed and name resume the same
+        comparison (another `name`, say a judge's, starts a new one). The panel reveals
+        which take was which once every round is chosen; `preferences()` ranks them."""
+        jobs = (jobs_or_sweep.jobs if isinstance(jobs_or_sweep, Sweep)
+                else [self._session.job(j) for j in jobs_or_sweep])
+        controller = self._wiring.controller
+        comparison = BlindComparison(controller.ledger, controller.namespace, jobs,
+                                     rounds=rounds, seed=seed, name=name)
+        self._blind_panel.show(comparison)
+        return comparison
+
+    def preferences(self, comparison: BlindComparison | None = None) -> Preferences:
+        """The ranking of a blind comparison's takes (the latest one by default): win rates
+        and Bradley–Terry scores, with the counts beside them."""
+        chosen = comparison or self._blind_panel.comparison
+        if chosen is None:
+            raise SeedanceError("no blind comparison yet: studio.blind_compare(...) first")
+        return chosen.preferences()
+
+    def export_html(self, path: Path | str, jobs: Sweep | Iterable[Job | str] | None = None,
+                    *, title: str = "Seedance report", link_videos: bool = False) -> Path:
+        """Write a report anyone can open in a browser (no Jupyter, no network, no key):
+        `path` plus a sibling `<name>_files/` folder of videos and posters (copied, or
+        symlinked with `link_videos`). Per take: poster, player, parameters, rating, note,
+        tags, cost and the code that makes it again; sweeps as grids and the latest blind
+        comparison's results. `jobs` defaults to every job of this studio."""
+        if jobs is None:
+            chosen = self._session.ordered()[::-1]
+        elif isinstance(jobs, Sweep):
+            chosen = list(jobs.jobs)
+        else:
+            chosen = [self._session.job(j) for j in jobs]
+        takes = [take_of_job(job, simulated=self.simulated) for job in chosen]
+        sweeps = [sweep_section(s, n) for n, s in enumerate(
+            (s for s in self._sweeps if s.started), 1)]
+        comparison = self._blind_panel.comparison
+        return write_takes_report(path, takes, sweeps=sweeps, title=title,
+                                  comparison=comparison_section(comparison)
+                                  if comparison is not None else None,
+                                  link_videos=link_videos)
+
+    def _record(self, take: TakeRecord | Job | str) -> TakeRecord:
+        if isinstance(take, TakeRecord):
+            return take
+        generation_id = take.generation_id if isinstance(take, Job) else take
+        controller = self._wiring.controller
+        record = find_take(controller.ledger, str(generation_id))
+        if record is None or record.namespace != controller.namespace:
+            raise InvalidRequestError("take", take, "a generation id from studio.history()")
+        return record
 
     def compare_jobs(self, *jobs: Job | str) -> None:
         """Show these jobs side by side (synchronised playback, differences highlighted)."""
@@ -276,6 +403,13 @@ class Studio(anywidget.AnyWidget):
             "video": self._ui_video,
             "export": self._ui_export,
             "new_take": self._ui_new_take,
+            "history": self._history_panel.ask,
+            "history_open": self._ui_history_open,
+            "history_restore": lambda c: self.restore(str(c.get("generation_id"))),
+            "blind_choice": self._blind_panel.choose,
+            "blind_video": self._blind_panel.video,
+            "sweep_start": self._ui_sweep_start,
+            **{kind: lambda c: judge(self._session, c) for kind in JUDGMENT_MESSAGES},
         }
         handler = handlers.get(content.get("type"))  # type: ignore[arg-type]
         if handler is None:
@@ -336,10 +470,30 @@ class Studio(anywidget.AnyWidget):
         self.error = ""
         self.send({"type": "code", "flavour": flavour, "text": code, "inserted": inserted})
 
-    def _job_changed(self, _job: Job) -> None:
+    def _ui_history_open(self, content: dict[str, Any]) -> None:
+        self.open_take(str(content.get("generation_id")))
+
+    def _ui_sweep_start(self, content: dict[str, Any]) -> None:
+        chosen = next((s for s in self._sweeps if s.id == content.get("sweep_id")), None)
+        if chosen is not None:
+            self.start_sweep(chosen)
+
+    def _job_changed(self, job: Job) -> None:
         ordered = self._session.ordered()
         self.jobs = [job_view(job) for job in ordered]
         self._snapshot.refresh(ordered)
+        self._history_panel.job_changed(job)
+
+    def _set_history(self, view: dict[str, Any]) -> None:
+        self.history_page = view
+
+    def _set_blind(self, view: dict[str, Any]) -> None:
+        self.blind = view
+
+    def _refresh_spend(self) -> None:
+        """The spend line, with a budget (without one, the history's total says it)."""
+        if self._session.budget.limit is not None:
+            self.spend = spend_view(self._session.budget.spend())
 
     def _ipython_display_(self) -> None:
         """The live widget, plus a static snapshot for viewers without a kernel."""

@@ -15,6 +15,7 @@ import {
 } from "../util/format.js";
 import { mediaSide, unconfirmedParts } from "./card-parts.js";
 import { chipFor } from "./chips.js";
+import { createJudgment } from "./judgment.js";
 import { mediaKeyOf } from "./player.js";
 
 /**
@@ -83,6 +84,7 @@ export function createCard(id, ctx) {
   });
   const prompt = h("p", { class: "sdw-job-prompt" });
   const chips = h("div", { class: "sdw-chips" });
+  const judgment = createJudgment(id, store);
   const notice = h("div", {
     class: "sdw-job-notice",
     "data-testid": "job-notice",
@@ -116,6 +118,7 @@ export function createCard(id, ctx) {
     ),
     prompt,
     chips,
+    judgment.node,
     notice,
     unconfirmed,
     error,
@@ -154,6 +157,7 @@ export function createCard(id, ctx) {
     tick();
 
     drawRequest(job);
+    judgment.update(job);
     notice.textContent = view.notice || "";
     show(notice, view.notice !== null);
     drawUnconfirmed(view.unconfirmed);

@@ -18,6 +18,9 @@ export const TRAITS = [
   "gallery",
   "compare",
   "vocabulary",
+  "history_page",
+  "blind",
+  "spend",
 ];
 
 const asObject = (value) =>
@@ -78,6 +81,9 @@ export function createStore(model) {
     fields: () => asList(model.get("fields")).filter((f) => f && typeof f.name === "string"),
     backend: () => asObject(model.get("backend")),
     gallery: () => asObject(model.get("gallery")),
+    historyPage: () => asObject(model.get("history_page")),
+    blind: () => asObject(model.get("blind")),
+    spend: () => asObject(model.get("spend")),
     error: () => String(model.get("error") || ""),
 
     /** Jobs newest first, each with a string `id`. */
