@@ -245,3 +245,34 @@ def test_ls_shows_an_enqueue_interrupted_before_its_id_was_known(tmp_path):
     (unconfirmed,) = [line for line in listed.stdout.splitlines() if "no id" in line]
     assert "'lost in transit'" in unconfirmed and lost.intent_id in unconfirmed
     assert f"seedance adopt {lost.intent_id}" in unconfirmed
+
+
+def test_a_version_1_ledger_is_migrated_through_every_version(tmp_path):
+    """A ledger from before intents: its recorded generation becomes a confirmed intent, its
+    interrupted enqueue an unresolved one to reconcile; the intent entry written before the
+    recorded generation is not mistaken for a second, interrupted one."""
+    import json
+    import sqlite3
+
+    with sqlite3.connect(tmp_path / "ledger.sqlite3") as db:
+        db.executescript("""
+            CREATE TABLE entries (seq INTEGER PRIMARY KEY AUTOINCREMENT, at REAL NOT NULL,
+              kind TEXT NOT NULL, cache_key TEXT NOT NULL, generation_id TEXT,
+              data TEXT NOT NULL);""")
+        made = {"model": "m", "take": 1, "params": {"prompt": "made it"}}
+        lost = {"model": "m", "take": 1, "params": {"prompt": "lost in transit"}}
+        rows = [(1.0, "intent", "k-made", None, made),
+                (2.0, "submitted", "k-made", "g-made", {**made, "namespace": "n"}),
+                (3.0, "intent", "k-lost", None, lost)]
+        db.executemany("INSERT INTO entries (at, kind, cache_key, generation_id, data) "
+                       "VALUES (?, ?, ?, ?, ?)",
+                       [(at, kind, key, gid, json.dumps(data)) for at, kind, key, gid, data
+                        in rows])
+    ledger = Ledger(tmp_path)
+    again = Ledger(tmp_path)  # a second open migrates nothing twice
+    intents = {i.cache_key: i for i in again.intents()}
+    assert sorted(intents) == ["k-lost", "k-made"] and len(ledger.intents()) == 2
+    assert intents["k-made"].phase == "confirmed"
+    assert intents["k-made"].generation_id == "g-made"
+    assert intents["k-lost"].phase == "sending" and intents["k-lost"].unresolved
+    assert ledger.record("g-made").intent_id == intents["k-made"].intent_id

@@ -147,7 +147,9 @@ async def test_key_never_in_widget_state_or_exported_code(studio, api_key):
         assert "OXEN_API_KEY" in code or flavour == "toolkit"
 
 
-async def test_exported_toolkit_code_reproduces_the_request(studio, simulator, api_key):
+async def test_exported_toolkit_code_reproduces_the_request(studio, simulator, api_key,
+                                                             tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # the exported cell's Studio keeps its ledger in the cwd
     studio.params = {"prompt": "a glass whale in the sky", "resolution": "480p",
                      "duration": 4, "aspect_ratio": "9:16", "watermark": True}
     code = studio.to_code("toolkit")

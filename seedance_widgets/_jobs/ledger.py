@@ -542,9 +542,10 @@ def _locked(exc: BaseException) -> bool:
 
 
 def _migrate(db: sqlite3.Connection) -> None:
-    """Bring a ledger to `_VERSION`: tables and indexes; for a version-1 ledger, one intent per
-    recorded generation (confirmed), and one unconfirmed intent per interrupted enqueue."""
-    if db.execute("PRAGMA user_version").fetchone()[0] >= _VERSION:
+    """Bring a ledger to `_VERSION`, whatever version it is at: tables, columns and indexes;
+    for a version-1 ledger, intents for what it recorded."""
+    version = db.execute("PRAGMA user_version").fetchone()[0]
+    if version >= _VERSION:
         return  # another process migrated it while this one waited for the lock
     for statement in _SCHEMA.split(";"):
         if statement.strip():
@@ -555,11 +556,22 @@ def _migrate(db: sqlite3.Connection) -> None:
     db.execute(_INDEX_BY_INTENT)
     if "estimate" not in {r[1] for r in db.execute("PRAGMA table_info(intents)")}:
         db.execute("ALTER TABLE intents ADD COLUMN estimate TEXT")  # version 3
+    if version < 2:
+        _intents_for_version_1(db)
+    db.execute(f"PRAGMA user_version = {_VERSION}")
+
+
+def _intents_for_version_1(db: sqlite3.Connection) -> None:
+    """A version-1 ledger recorded generations and enqueue intents without intents: one
+    confirmed intent per recorded generation, and an unconfirmed one per interrupted enqueue
+    (an `intent` entry whose request and take never got a generation)."""
     legacy = db.execute("SELECT seq, at, kind, cache_key, generation_id, data FROM entries "
                         "WHERE kind IN ('submitted', 'intent') AND intent_id IS NULL "
                         "ORDER BY seq").fetchall()
-    submitted_keys = {r["cache_key"] for r in legacy if r["kind"] == "submitted"}
-    attempts: dict[str, int] = {}
+    submitted_keys = {r[0] for r in db.execute(
+        "SELECT DISTINCT cache_key FROM entries WHERE kind = 'submitted'")}
+    attempts: dict[str, int] = {r[0]: r[1] for r in db.execute(
+        "SELECT cache_key, MAX(attempt) FROM intents GROUP BY cache_key")}
     for row in legacy:
         data = json.loads(row["data"])
         if row["kind"] == "intent" and row["cache_key"] in submitted_keys:
@@ -578,7 +590,6 @@ def _migrate(db: sqlite3.Connection) -> None:
         else:
             db.execute("INSERT INTO entries (at, kind, cache_key, data, intent_id) "
                        "VALUES (?, 'sending', ?, '{}', ?)", (row["at"], key, intent_id))
-    db.execute(f"PRAGMA user_version = {_VERSION}")
 
 
 def _rows(db: sqlite3.Connection, where: str, args: tuple[Any, ...]) -> list[sqlite3.Row]:

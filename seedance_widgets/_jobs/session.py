@@ -152,7 +152,7 @@ class Session:
         if record.status == Status.SUCCEEDED and video is not None:
             state: JobState = Succeeded(path=video, at=record.finished_at or record.submitted_at)
         elif record.status == Status.SUCCEEDED:
-            state = LocalError(message="its video is no longer on disk: generate this take "
+            state = LocalError(why="its video is no longer on disk: generate this take "
                                        "again to fetch it from the same generation")
         else:
             state = state_from_record(
