@@ -6,11 +6,14 @@ import asyncio
 import uuid
 from collections.abc import Callable, Generator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .._contract.request import VideoRequest
 from .._contract.states import JobState, Processing, Submitting, Unconfirmed
 from .._transport.loop import running_loop
+
+if TYPE_CHECKING:
+    from .inputs import LocalInput
 
 __all__ = ["Job"]
 
@@ -41,6 +44,7 @@ class Job:
         self.cancel_requested = False
         self.sending = False  # an enqueue is on the wire: cancelling the task could lose its id
         self.notice: str | None = None
+        self.uploads: tuple[LocalInput, ...] = ()  # local inputs to put in place first
         self._observers: list[Callable[[Job], None]] = []
         self._task: asyncio.Task[Path] | None = None
 

@@ -29,12 +29,15 @@ class Sweep:
     """
 
     def __init__(self, axes: Mapping[str, Sequence[Any]], cells: list[dict[str, Any]],
-                 jobs: list[Job], estimated_cost: Decimal | None):
+                 jobs: list[Job], estimated_cost: Decimal | None, *,
+                 cost_by_model: Mapping[str, Decimal | None] | None = None):
         self.id = uuid.uuid4().hex[:8]
         self.axes = {name: list(values) for name, values in axes.items()}
         self.cells = cells
         self.jobs = jobs
         self.estimated_cost = estimated_cost
+        # Per model, in the order models appear (one entry when the sweep has one model).
+        self.cost_by_model = dict(cost_by_model or {})
 
     @property
     def size(self) -> int:
@@ -50,6 +53,10 @@ class Sweep:
         shape = " × ".join(f"{name} ({len(values)})" for name, values in self.axes.items())
         cost = (f", estimated ≈ ${self.estimated_cost:.2f}" if self.estimated_cost is not None
                 else "")
+        if len(self.cost_by_model) > 1:
+            cost += " (" + ", ".join(
+                f"{model}: " + (f"${c:.2f}" if c is not None else "unknown")
+                for model, c in self.cost_by_model.items()) + ")"
         done = sum(job.done for job in self.jobs)
         return f"<Sweep {self.size} generations: {shape}{cost}; {done}/{self.size} done>"
 

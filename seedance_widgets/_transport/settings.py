@@ -17,7 +17,7 @@ from ..errors import InvalidRequestError
 if TYPE_CHECKING:
     from .auth import BearerAuth
 
-__all__ = ["DEFAULT_BASE_URL", "SIMULATOR_TOKEN", "ApiKey", "Settings"]
+__all__ = ["DEFAULT_BASE_URL", "SIMULATOR_TOKEN", "ApiKey", "Settings", "assets_repo_setting"]
 
 DEFAULT_BASE_URL = "https://hub.oxen.ai/api"
 # The placeholder key sent to the embedded simulator (which takes any bearer token).
@@ -141,3 +141,9 @@ class Settings:
         if isinstance(value, list):
             return [self.scrub(item) for item in value]
         return value
+
+
+def assets_repo_setting(given: str | None = None) -> str | None:
+    """Where local input files are uploaded (`namespace/repo`): `given`, else
+    OXEN_ASSETS_REPO, else None."""
+    return given or os.environ.get("OXEN_ASSETS_REPO") or None
