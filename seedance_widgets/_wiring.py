@@ -121,4 +121,4 @@ def wire(backend: Backend, *, ledger: Path | str | None, output_dir: Path | str,
                             concurrency=concurrency, ledger=kept,
                             namespace=backend.namespace, deadline=deadline)
     return Wiring(backend, client, controller, Session(controller),
-                  MediaInputs(backend.assets, client))
+                  MediaInputs(backend.assets, backend.settings.base_url))

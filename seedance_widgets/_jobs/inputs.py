@@ -38,6 +38,7 @@ from .._contract.media_formats import (
 )
 from .._contract.request import VideoRequest, is_local_path, validate_params
 from .._contract.schema import FieldSpec, ModelSpec
+from .._transport.client import repo_file_path
 from ..errors import InvalidRequestError
 from .ledger import Ledger
 
@@ -133,7 +134,8 @@ def check_local_file(fs: FieldSpec, value: str) -> tuple[str, str, int]:
                                   reason=f"is {size / 1_000_000:.1f} MB")
     fmt = sniff(head)
     if medium_of(fmt) != medium:
-        shown = f"a {fmt} file" if fmt else "not a format its bytes show"
+        shown = f"{'an' if fmt[0] in 'AEIMO' else 'a'} {fmt} file" if fmt \
+            else "not a format its bytes show"
         raise InvalidRequestError(fs.name, value, allowed, reason=f"is {shown}")
     assert fmt is not None
     return fmt, _sha256(path), size
@@ -143,12 +145,12 @@ class MediaInputs:
     """Turns form values (URLs or local paths) into a request, before anything is sent.
 
     `assets` is where local files go (None: local files are refused, naming the ways to set
-    one); `file_url` is the client's, so the URL is the one the service will be given.
+    one); `base_url` is the API's, under which the repository serves them.
     """
 
-    def __init__(self, assets: AssetsRepo | None, client: AsyncOxenClient):
+    def __init__(self, assets: AssetsRepo | None, base_url: str):
         self.assets = assets
-        self._client = client
+        self.base_url = base_url.rstrip("/")
 
     def prepare(self, spec: ModelSpec, params: Mapping[str, Any]) -> PreparedRequest:
         """Validate `params` for `spec` (local paths allowed where media go), check every
@@ -176,8 +178,8 @@ class MediaInputs:
                                 f"files to: {WHERE_TO_SET}",
                 reason="is a local file, and no assets repository is set")
         path = f"{INPUTS_FOLDER}/{checksum}.{EXTENSIONS[fmt]}"
-        url = self._client.file_url(self.assets.namespace, self.assets.name,
-                                    self.assets.branch, path)
+        url = self.base_url + repo_file_path(self.assets.namespace, self.assets.name,
+                                             self.assets.branch, path)
         uploads.append(LocalInput(fs.name, value, checksum, size, fmt, self.assets, url))
         return url
 

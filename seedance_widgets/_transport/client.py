@@ -51,7 +51,7 @@ from .retry import (
 )
 from .settings import ApiKey, Settings
 
-__all__ = ["AsyncOxenClient", "SyncVideo"]
+__all__ = ["AsyncOxenClient", "SyncVideo", "repo_file_path"]
 
 log = logging.getLogger(__name__)
 
@@ -195,7 +195,7 @@ class AsyncOxenClient:
 
     def file_url(self, namespace: str, repo: str, branch: str, path: str) -> str:
         """The URL that serves a repository file (what a media field may point at)."""
-        return self.settings.base_url + _file_path(namespace, repo, branch, path)
+        return self.settings.base_url + repo_file_path(namespace, repo, branch, path)
 
     async def create_repo(self, namespace: str, name: str, *, description: str = "") -> bool:
         """`POST /repos`: True when it was created (200 or 201), False when it exists (409)."""
@@ -215,7 +215,7 @@ class AsyncOxenClient:
         """`PUT /repos/{namespace}/{repo}/file/{branch}/{path}` (multipart, one `file` at the
         full path, committed at once): the service's answer. Sending it again puts the same
         bytes at the same path, so it is retried like a read."""
-        where = _file_path(namespace, repo, branch, path)
+        where = repo_file_path(namespace, repo, branch, path)
         name = path.rsplit("/", 1)[-1]
         answer = await self._call("PUT", where, files={"file": (name, data, content_type)},
                                   data={"message": message}, deadline=UPLOAD_DEADLINE)
@@ -223,7 +223,7 @@ class AsyncOxenClient:
 
     async def file_exists(self, namespace: str, repo: str, branch: str, path: str) -> bool:
         """`HEAD` of a repository file: whether it is there (404: not)."""
-        where = _file_path(namespace, repo, branch, path)
+        where = repo_file_path(namespace, repo, branch, path)
         attempts = 0
         try:
             async for attempt in self.retry.retrying(idempotent_is_retryable):
@@ -632,7 +632,7 @@ def _name_segment(value: str, field: str) -> str:
     return value
 
 
-def _file_path(namespace: str, repo: str, branch: str, path: str) -> str:
+def repo_file_path(namespace: str, repo: str, branch: str, path: str) -> str:
     """`/repos/{namespace}/{repo}/file/{branch}/{path}`, each part checked or quoted."""
     parts = path.split("/")
     if not path or any(p in ("", ".", "..") for p in parts):

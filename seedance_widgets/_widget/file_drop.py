@@ -133,7 +133,8 @@ class FileDrops:
         fs = self._spec().field(incoming.field_name)
         fmt = sniff(incoming.head)
         if fs is None or medium_of(fmt) != fs.media:
-            shown = f"a {fmt} file" if fmt else "not a format its bytes show"
+            shown = f"{'an' if fmt[0] in 'AEIMO' else 'a'} {fmt} file" if fmt \
+            else "not a format its bytes show"
             raise InvalidRequestError(incoming.field_name, incoming.name,
                                       f"a {allowed_text(fs.media if fs else None)} file",
                                       reason=f"is {shown}")
