@@ -4,6 +4,7 @@
 import { button, h, show } from "../util/dom.js";
 import { humanise, stableJson } from "../util/format.js";
 import { controlFor } from "./controls.js";
+import { createModelPicker } from "./model-picker.js";
 
 const IS_MAC = typeof navigator !== "undefined" && /Mac|iPhone|iPad/.test(navigator.platform || "");
 const PULSE_MS = 600;
@@ -12,9 +13,12 @@ const PULSE_MS = 600;
  * @param {object} ctx
  * @param {ReturnType<import("../core/store.js").createStore>} ctx.store
  * @param {HTMLElement} ctx.exportNode the export panel, shown under the form
+ * @param {{previews: object, uploads: object, listen: Function}} ctx.media previews and
+ *   chunked uploads of media inputs (core/messages.js)
  */
 export function createForm(ctx) {
   const { store } = ctx;
+  const picker = createModelPicker(store);
   /** @type {Map<string, ReturnType<typeof controlFor>>} */
   const controls = new Map();
   let fieldsKey = null;
@@ -58,6 +62,7 @@ export function createForm(ctx) {
   const node = h(
     "section",
     { class: "sdw-form", "aria-label": "Request" },
+    picker.node,
     basic,
     moreSection,
     h(
@@ -73,7 +78,9 @@ export function createForm(ctx) {
   const controlContext = {
     params: () => store.params(),
     setParam: (name, value) => store.setParam(name, value),
+    setParams: (values) => store.mergeParams(values, new Set(Object.keys(values))),
     submit: generate,
+    media: { ...ctx.media, send: (content) => store.send(content) },
   };
 
   /** Send any text still waiting for its debounce (before generate, export, rebuild). */
@@ -111,6 +118,7 @@ export function createForm(ctx) {
 
   /** Rebuild the controls when the fields changed; returns whether they did. */
   function renderFields() {
+    picker.render();
     const fields = store.fields();
     const key = stableJson(fields);
     if (key === fieldsKey) return false;
@@ -123,6 +131,7 @@ export function createForm(ctx) {
     const ordered = [...fields].sort((a, b) => (b.name === "prompt") - (a.name === "prompt"));
     let advanced = 0;
     for (const field of ordered) {
+      if (field.face_of) continue; // shown beside its media field
       const control = controlFor(field, controlContext);
       controls.set(field.name, control);
       const group = fieldGroup(field, control);
@@ -137,8 +146,9 @@ export function createForm(ctx) {
     return true;
   }
 
-  /** Show the `params` trait in the controls. */
+  /** Show the `params` trait in the controls (and the model in the picker). */
   function syncValues() {
+    picker.render();
     const params = store.params();
     for (const [name, control] of controls) control.sync(params[name]);
   }

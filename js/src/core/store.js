@@ -10,6 +10,7 @@ import { readVocabulary } from "./vocabulary.js";
 export const TRAITS = [
   "model",
   "model_display_name",
+  "models",
   "fields",
   "params",
   "jobs",
@@ -78,6 +79,8 @@ export function createStore(model) {
     fields: () => asList(model.get("fields")).filter((f) => f && typeof f.name === "string"),
     backend: () => asObject(model.get("backend")),
     gallery: () => asObject(model.get("gallery")),
+    /** The model picker's choices: [{id, display_name, kind}]. */
+    models: () => asList(model.get("models")).filter((m) => m && typeof m.id === "string"),
     error: () => String(model.get("error") || ""),
 
     /** Jobs newest first, each with a string `id`. */
@@ -131,6 +134,11 @@ export function createStore(model) {
         if (known.has(name)) next[name] = value;
       }
       if (stableJson(next) !== stableJson(store.params())) write("params", next);
+    },
+
+    /** Pick another model: the kernel rebuilds `fields` and keeps the values still valid. */
+    setModel(id) {
+      if (id !== model.get("model")) write("model", String(id));
     },
 
     setCompare(ids) {
