@@ -35,7 +35,10 @@ _QUICKTIME_ATOMS = (b"moov", b"mdat", b"wide", b"free", b"skip", b"pnot")
 
 
 def sniff(head: bytes) -> str | None:
-    """The format a file's first bytes show (one of `EXTENSIONS`), or None."""
+    """The format a file's first bytes show (one of `EXTENSIONS`, or GIF, which no field
+    takes but an error message should name), or None."""
+    if head[:6] in (b"GIF87a", b"GIF89a"):
+        return "GIF"
     if head.startswith(b"\xff\xd8\xff"):
         return "JPEG"
     if head.startswith(b"\x89PNG\r\n\x1a\n"):

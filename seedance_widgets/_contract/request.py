@@ -193,13 +193,19 @@ def validate_params(spec: ModelSpec, given: Mapping[str, Any], *, require: bool 
     return params
 
 
-def keep_valid(spec: ModelSpec, values: Mapping[str, Any]) -> dict[str, Any]:
-    """A form's `values` (perhaps another model's) carried over to `spec`: its defaults, then
-    every value it has a field for and still allows (local files included), one at a time
-    in the order given; the prompt, whatever it is, stays."""
+def keep_valid(spec: ModelSpec, values: Mapping[str, Any],
+               previous: ModelSpec | None = None) -> dict[str, Any]:
+    """A form's `values` (those of the `previous` model) carried over to `spec`: its
+    defaults, then every value it has a field for and still allows (local files included),
+    one at a time in the order given; the prompt, whatever it is, stays. A value that only
+    was the previous model's default gives way to the new model's default (2.5's audio is
+    on unless it was turned off)."""
     kept: dict[str, Any] = {f.name: f.default for f in spec.fields if f.default is not None}
     for name, value in values.items():
         if name == "prompt" or spec.field(name) is None or value is None:
+            continue
+        was = previous.field(name) if previous is not None else None
+        if was is not None and was.default is not None and value == was.default:
             continue
         trial = {**kept, name: value}
         try:

@@ -201,7 +201,8 @@ class Studio(anywidget.AnyWidget):
         """One sweep cell's request, validated against its own model's schema."""
         model = values.pop("model", self._spec.id)
         spec = self._spec_for(model)
-        base = dict(self.params) if spec.id == self._spec.id else keep_valid(spec, self.params)
+        base = dict(self.params) if spec.id == self._spec.id \
+            else keep_valid(spec, self.params, self._spec)
         try:
             return self._prepare(spec, {**base, **values})
         except InvalidRequestError as exc:
@@ -333,7 +334,7 @@ class Studio(anywidget.AnyWidget):
         spec = self._specs.get(change["new"])
         if spec is None or spec.id == self._spec.id:
             return
-        kept = keep_valid(spec, self.params)
+        kept = keep_valid(spec, self.params, self._spec)
         with self.hold_sync():
             self._spec = spec
             self.model_display_name = spec.display_name

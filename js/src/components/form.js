@@ -80,7 +80,7 @@ export function createForm(ctx) {
     setParam: (name, value) => store.setParam(name, value),
     setParams: (values) => store.mergeParams(values, new Set(Object.keys(values))),
     submit: generate,
-    media: { ...ctx.media, send: (content) => store.send(content) },
+    media: { ...ctx.media, send: (content, buffers) => store.send(content, buffers) },
   };
 
   /** Send any text still waiting for its debounce (before generate, export, rebuild). */

@@ -153,9 +153,10 @@ export function createStore(model) {
       );
     },
 
-    /** A one-off message to the kernel. */
-    send(content) {
-      model.send(content);
+    /** A one-off message to the kernel, with binary `buffers` when given (file chunks). */
+    send(content, buffers) {
+      if (buffers?.length) model.send(content, undefined, buffers);
+      else model.send(content);
     },
 
     dispose() {
