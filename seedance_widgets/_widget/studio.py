@@ -108,8 +108,8 @@ class Studio(anywidget.AnyWidget):
         self._cells = CellInserter()
         self._snapshot = Snapshot(self)
         inputs = self._wiring.controller.ledger.folder / "inputs"
-        self._drops = FileDrops(inputs, lambda: self._spec, self.send, self._accept_file)
-        self._previews = MediaPreviews(self._wiring, self._loop, self.send)
+        self._drops = FileDrops(inputs, lambda: self._spec, self._answer, self._accept_file)
+        self._previews = MediaPreviews(self._wiring, self._loop, self._answer)
         self.on_msg(self._handle_message)
         self._loop.spawn(self._wiring.controller.resume(), self._report_error)
 
@@ -463,6 +463,10 @@ class Studio(anywidget.AnyWidget):
     def _ipython_display_(self) -> None:
         """The live widget, plus a static snapshot for viewers without a kernel."""
         self._snapshot.display(self._session.ordered())
+
+    def _answer(self, content: dict[str, Any], buffers: list[bytes] | None = None) -> None:
+        """A message to the front end (looked up at each call, so a test can capture it)."""
+        self.send(content, buffers=buffers)
 
     def _report_error(self, error: BaseException) -> None:
         self.error = str(error)

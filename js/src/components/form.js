@@ -8,6 +8,14 @@ import { createModelPicker } from "./model-picker.js";
 
 const IS_MAC = typeof navigator !== "undefined" && /Mac|iPhone|iPad/.test(navigator.platform || "");
 const PULSE_MS = 600;
+/** What a person calls the media fields (the schema's names stay in test ids and code). */
+const LABELS = {
+  input_image: "First frame",
+  tail_image_url: "Last frame",
+  input_images: "Reference images",
+  input_videos: "Reference videos",
+  input_audios: "Reference audio",
+};
 
 /**
  * @param {object} ctx
@@ -100,7 +108,10 @@ export function createForm(ctx) {
   }
 
   function fieldGroup(field, control) {
-    const label = h("span", { class: "sdw-label", text: humanise(field.name) });
+    const label = h("span", {
+      class: "sdw-label",
+      text: LABELS[field.name] || humanise(field.name),
+    });
     if (field.required && field.name !== "prompt")
       label.append(h("span", { class: "sdw-req", text: " *" }));
     return h(

@@ -92,8 +92,9 @@ function singleControl(field, ctx) {
     zone.fill(has ? previewTile(value, medium, ctx.media) : null);
     clear.hidden = !has;
     if (document.activeElement !== url) url.value = has && !isLocalPath(value) ? value : "";
-    url.placeholder =
-      has && isLocalPath(value) ? `${valueName(value)} (a local file)` : "…or paste a URL";
+    const local = has && isLocalPath(value);
+    const name = local ? ctx.media.uploads.names.get(value) || valueName(value) : "";
+    url.placeholder = local ? `${name} (a local file)` : "…or paste a URL";
     const flag = field.face;
     face.replaceChildren(
       flag

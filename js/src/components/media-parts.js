@@ -52,7 +52,7 @@ export function previewTile(value, medium, media) {
     tile.append(h("span", { class: "sdw-media-glyph", "aria-hidden": "true", text: "!" }));
   }
   const info = entry.state === "ready" ? entry.info : {};
-  const bits = [valueName(info.name || value)];
+  const bits = [valueName(media.uploads?.names.get(value) || info.name || value)];
   if (info.width && info.height) bits.push(`${info.width}×${info.height}`);
   if (info.seconds !== undefined && info.seconds !== null) bits.push(length(info.seconds));
   const caption = h("span", {

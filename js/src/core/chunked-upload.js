@@ -19,6 +19,8 @@ export class ChunkedUploads {
     this.open = new Map();
     /** @type {Set<(id: string, state: UploadState) => void>} */
     this.listeners = new Set();
+    /** The name each sent file had here, by its kernel-side path (shown instead of it). */
+    this.names = new Map();
     this.counter = 0;
   }
 
@@ -59,6 +61,7 @@ export class ChunkedUploads {
       this.sendFrom(id, upload, upload.state.sent);
     } else if (content.type === "upload_done") {
       this.open.delete(id);
+      if (typeof content.path === "string") this.names.set(content.path, upload.state.name);
       this.emit(id, {
         ...upload.state,
         sent: upload.state.size,
