@@ -138,6 +138,8 @@ class VideoRequest:
 
 
 def _resolve_spec(model: str | None, spec: ModelSpec | None) -> ModelSpec:
+    if spec is not None and not isinstance(spec, ModelSpec):
+        raise InvalidRequestError("spec", spec, "a ModelSpec (from client.model_spec(model_id))")
     if spec is not None:
         if model is not None and model != spec.id:
             raise InvalidRequestError("model", model, spec.id,

@@ -288,7 +288,8 @@ class Studio(anywidget.AnyWidget):
         picker may choose only the models it lists."""
         allowed = {k: v for k, v in sync_data.items() if k in self._FRONT_END_WRITABLE}
         listed = {m.get("id") for m in self.models}
-        if "model" in allowed and allowed["model"] not in listed:
+        if "model" in allowed and not (isinstance(allowed["model"], str)
+                                       and allowed["model"] in listed):
             self.error = (f"model: {str(allowed.pop('model'))[:100]!r} is not one of the "
                           "models listed")
         try:
