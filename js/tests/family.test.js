@@ -249,3 +249,55 @@ describe("2.5's durations", () => {
     expect(formatValue(duration, "auto")).toBe("Auto");
   });
 });
+
+describe("models side by side", () => {
+  const job = (id, model, params) => ({
+    id,
+    model,
+    params,
+    take: 1,
+    status: "succeeded",
+    created_at: 1,
+    finished_at: 2,
+    video: null,
+  });
+
+  it("compare leads with each job's model, highlighted when they differ", () => {
+    const { $$, stop } = render({
+      jobs: [
+        job("a", "t2v", { prompt: "sea", resolution: "480p" }),
+        job("b", "i2v", { prompt: "sea", resolution: "480p", input_image: "https://x/s.png" }),
+      ],
+      compare: ["a", "b"],
+    });
+    const chips = $$('[data-testid="compare-model"]');
+    expect(chips.map((c) => c.textContent)).toEqual([
+      "Fast - Text to Video",
+      "Fast - Image to Video",
+    ]);
+    expect(chips.every((c) => c.classList.contains("sdw-diff"))).toBe(true);
+    stop();
+  });
+
+  it("the gallery names the model axis and says each model's cost", () => {
+    const { $, $$, stop } = render({
+      jobs: [job("a", "t2v", { prompt: "p" }), job("b", "i2v", { prompt: "p" })],
+      gallery: {
+        id: "g",
+        axes: { prompt: ["p"], model: ["t2v", "i2v"] },
+        items: [
+          { job_id: "a", values: { prompt: "p", model: "t2v" } },
+          { job_id: "b", values: { prompt: "p", model: "i2v" } },
+        ],
+        estimated_cost: 1.5,
+        cost_by_model: { t2v: 0.5, i2v: 1 },
+      },
+    });
+    const heads = $$(".sdw-gallery-colhead .sdw-axis-model").map((h) => h.textContent);
+    expect(heads).toEqual(["Fast - Text to Video", "Fast - Image to Video"]);
+    expect($('[data-testid="gallery"]').textContent).toContain(
+      "(Fast - Text to Video $0.50, Fast - Image to Video $1.00)",
+    );
+    stop();
+  });
+});
