@@ -2,7 +2,6 @@
 // picker, and the progress of the files it sends to the kernel in chunks.
 
 import { button, h, show } from "../util/dom.js";
-import { shorten } from "../util/format.js";
 
 export const ACCEPT = {
   image: "image/jpeg,image/png,image/webp,.jpg,.jpeg,.png,.webp",
@@ -12,11 +11,11 @@ export const ACCEPT = {
 
 const NOUN = { image: "an image", video: "a video", audio: "an audio clip" };
 
-/** A value's short name: a URL's or path's last part. */
+/** A value's short name: a URL's or path's last part, its middle cut when long (a checksum). */
 export function valueName(value) {
   const text = String(value ?? "");
   const last = text.split("?")[0].split(/[\\/]/).pop() || text;
-  return shorten(last, 48);
+  return last.length > 32 ? `${last.slice(0, 14)}…${last.slice(-14)}` : last;
 }
 
 /** Seconds as "12.3 s" / "1:05". */
