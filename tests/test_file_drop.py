@@ -130,3 +130,40 @@ async def test_bad_uploads_end_with_an_error_naming_the_field(studio, tmp_path):
     assert wire.answers[-1]["type"] == "upload_error"
     assert not list((tmp_path / "ledger" / "inputs").glob(".upload-*"))
     assert "input_image" not in studio.params
+
+
+async def test_previews_of_a_repository_url_and_of_audio(studio, simulator, api_key, tmp_path):
+    """A URL is fetched by the kernel (with the key: the API's own file route needs it); an
+    audio file previews as its length, without a thumbnail."""
+    import wave
+
+    import httpx
+    import numpy as np
+
+    image = io.BytesIO()
+    Image.new("RGB", (64, 48), (1, 2, 3)).save(image, "PNG")
+    with httpx.Client(base_url=simulator.base_url, trust_env=False,
+                      headers={"Authorization": f"Bearer {api_key}"}) as http:
+        http.post("/repos", json={"namespace": "tester", "name": "previews"})
+        assert http.put("/repos/tester/previews/file/main/p.png",
+                        files={"file": ("p.png", image.getvalue())}).status_code == 200
+    url = f"{simulator.base_url}/repos/tester/previews/file/main/p.png"
+    sound = tmp_path / "tune.wav"
+    with wave.open(str(sound), "wb") as out:
+        out.setnchannels(1)
+        out.setsampwidth(2)
+        out.setframerate(8000)
+        out.writeframes(np.zeros(12000, "<i2").tobytes())
+    replies: list[tuple[dict, list | None]] = []
+    studio.send = lambda content, buffers=None: replies.append((content, buffers))
+    for value in (url, str(sound), "missing.png"):
+        studio._handle_message(studio, {"type": "preview", "value": value}, [])
+    for _ in range(300):
+        if len(replies) == 3:
+            break
+        await asyncio.sleep(0.02)
+    answers = {content["value"]: (content, buffers) for content, buffers in replies}
+    assert answers[url][0]["width"] == 64 and answers[url][1][0][:2] == b"\xff\xd8"
+    assert answers[str(sound)][0]["medium"] == "audio" and answers[str(sound)][1] is None
+    assert answers[str(sound)][0]["seconds"] == pytest.approx(1.5, abs=0.05)
+    assert "error" in answers["missing.png"][0]
