@@ -49,6 +49,7 @@ class InvalidRequestError(SeedanceError, ValueError):
         self.field = field
         self.value = value
         self.allowed = allowed
+        self.reason = reason
         shown = _short_repr(value)
         super().__init__(f"{field}: {shown} {reason}. Allowed: {allowed}")
 

@@ -213,6 +213,7 @@ def quiet_simulator() -> Iterator[SimulatorServer]:
 def studio(quiet_simulator, tmp_path_factory) -> Iterator[Studio]:
     widget = Studio(api_key="sk-hostile", base_url=quiet_simulator.base_url, ledger=None,
                     output_dir=tmp_path_factory.mktemp("videos"))
+    quiet_simulator.reset_stats()  # its model object was read (the service's wins): a GET
     sent: list[tuple[Any, Any]] = []
     widget.send = lambda content, buffers=None: sent.append((content, buffers))
     widget.sent = sent  # type: ignore[attr-defined]

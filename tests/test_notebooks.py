@@ -38,7 +38,8 @@ def errors_in(notebook: nbformat.NotebookNode) -> list:
 def test_notebook_runs_twice_and_the_second_run_is_free(path: Path, tmp_path: Path,
                                                          simulator, api_key):
     """Run 1 generates; run 2 (same folder, new kernel) is served from the ledger."""
-    env = {"OXEN_API_KEY": api_key, "OXEN_BASE_URL": simulator.base_url}
+    env = {"OXEN_API_KEY": api_key, "OXEN_BASE_URL": simulator.base_url,
+           "OXEN_ASSETS_REPO": "tester/notebook-assets"}
     simulator.reset_stats()
     first = execute(path, tmp_path, **env)
     assert not errors_in(first), errors_in(first)
@@ -59,6 +60,33 @@ def test_sweep_notebook_shows_size_cost_and_compare(tmp_path: Path, simulator, a
     assert output.count("-> ") == 6 and "Error" not in output
     compare_output = notebook.cells[5].outputs[-1]["data"]["text/plain"]
     assert compare_output.count("'") == 6  # three job ids
+
+
+def test_model_tiers_sweeps_three_models_and_reruns_without_uploads(tmp_path: Path,
+                                                                    simulator, api_key):
+    """3 image-to-video tiers × 2 prompts from one local still: one upload, six enqueues,
+    the cost per model; the second run uploads and enqueues nothing."""
+    path = Path(__file__).parents[1] / "notebooks" / "model_tiers.ipynb"
+    env = {"OXEN_API_KEY": api_key, "OXEN_BASE_URL": simulator.base_url,
+           "OXEN_ASSETS_REPO": "tester/tiers-assets"}
+    upload = "PUT /api/repos/{namespace}/{repo}/file/{branch}/{path:path}"
+    simulator.reset_stats()
+    first = execute(path, tmp_path, **env)
+    assert not errors_in(first), errors_in(first)
+    counts = simulator.stats()
+    assert counts["POST /api/ai/queue"] == 6 and counts[upload] == 1, counts
+    output = text_of(first)
+    assert "<Sweep 6 generations: model (3) × prompt (2), estimated ≈ $2.64" in output
+    for tier, cost in (("mini-image-to-video", "0.40"), ("fast-image-to-video", "0.64"),
+                       ("2-0-image-to-video", "1.60")):
+        assert f"{tier}: ${cost}" in output
+    assert output.count("-> ") == 6 and "Error" not in output
+    simulator.reset_stats()
+    second = execute(path, tmp_path, **env)
+    assert not errors_in(second), errors_in(second)
+    counts = simulator.stats()
+    assert counts.get("POST /api/ai/queue", 0) == 0 and counts.get(upload, 0) == 0, counts
+    assert text_of(second).count("-> ") == 6
 
 
 def test_quickstart_on_the_embedded_simulator(tmp_path: Path):

@@ -293,7 +293,9 @@ def test_a_saved_notebook_and_its_html_export_never_hold_the_key(api_key, simula
     assert "NotFoundError" in outputs and "DEBUG" in outputs and "httpx.Client" in outputs
     assert "a fox saved in a notebook" in html and "widget-state+json" in html
     assert_absent(api_key, text, html)
-    for ledger_file in (tmp_path / ".seedance").iterdir():
+    kept = [p for p in (tmp_path / ".seedance").rglob("*") if p.is_file()]
+    assert any(p.parent.parent.name == "models" for p in kept)  # the model object, kept
+    for ledger_file in kept:
         assert_absent(api_key, ledger_file.read_bytes())
 
 

@@ -18,6 +18,7 @@ export default function createStudio() {
       return () => {
         model.off("msg:custom", shared.onMessage);
         shared.videos.clear();
+        shared.previews.clear();
       };
     },
 

@@ -48,7 +48,11 @@ export function renderView(model, el, shared) {
   let form = null;
   const flushForm = () => form?.flush();
   const exportPanel = createExportPanel({ store, flushForm });
-  form = createForm({ store, exportNode: exportPanel.node });
+  form = createForm({
+    store,
+    exportNode: exportPanel.node,
+    media: { previews: shared.previews, uploads: shared.uploads, listen: shared.listen },
+  });
   const compare = createCompare({ store, fieldMap, media, root: () => root });
   const gallery = createGallery({ store, fieldMap, media, compareToggle: compare.toggle });
   const jobs = createJobList({
@@ -100,6 +104,7 @@ export function renderView(model, el, shared) {
 
   const unsubscribe = [
     store.subscribe(["model", "model_display_name", "backend"], () => header.render(root)),
+    store.subscribe(["model", "models"], () => form.syncValues()),
     store.subscribe(["fields"], renderFields),
     store.subscribe(["params"], () => {
       form.syncValues();

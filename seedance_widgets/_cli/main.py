@@ -18,7 +18,6 @@ from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .._contract.request import VideoRequest
 from .._contract.schema import DEFAULT_MODEL, ModelSpec, bundled_model
 from .._contract.states import Succeeded
 from .._jobs.history import HistoryQuery, query_history
@@ -34,10 +33,12 @@ from ..errors import (
     SeedanceError,
     safe_text,
 )
+from .family import describe_models, request_params
 from .listing import print_csv, print_json, print_lines
 from .status_line import StatusLine
 
 if TYPE_CHECKING:
+    from .._jobs.inputs import PreparedRequest
     from .._jobs.job import Job
     from .._jobs.runner import JobRunner
     from .._transport.blocking import OxenClient
@@ -59,8 +60,8 @@ EXIT_INTERRUPTED = 130
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="seedance",
-        description="Text-to-video with Seedance 2.0 Fast on Oxen.ai. Without OXEN_API_KEY and "
-                    "OXEN_BASE_URL everything runs on the built-in simulator.",
+        description="Video generation with the Seedance family on Oxen.ai. Without "
+                    "OXEN_API_KEY and OXEN_BASE_URL everything runs on the built-in simulator.",
     )
     parser.add_argument("-v", "--verbose", action="store_true",
                         help="log what the client does (requests, retries) to stderr")
@@ -68,12 +69,32 @@ def build_parser() -> argparse.ArgumentParser:
 
     gen = commands.add_parser("generate", help="generate one video and save it")
     gen.add_argument("prompt", help="what the video should show")
-    gen.add_argument("--resolution", help="480p or 720p (default 720p)")
+    gen.add_argument("--resolution", help="480p or 720p (default 720p); 1080p and 4k on 2.0 pro")
     gen.add_argument("--duration", type=_duration,
-                     help="seconds, 4-15, or 'auto' (default auto)")
+                     help="seconds (4-15; 2.5: up to 30), or 'auto' (default auto)")
     gen.add_argument("--aspect-ratio", help="adaptive, 21:9, 16:9, 4:3, 1:1, 3:4, 9:16")
-    gen.add_argument("--audio", action="store_true", default=None,
-                     help="generate synchronized audio")
+    gen.add_argument("--audio", action=argparse.BooleanOptionalAction, default=None,
+                     help="generate synchronized audio (2.5: on unless --no-audio)")
+    gen.add_argument("--output-format", help="mp4 or mov (2.5 models)")
+    media = gen.add_argument_group(
+        "input media (a URL, or a local file uploaded to the assets repository)")
+    media.add_argument("--image", metavar="PATH_OR_URL",
+                       help="the first frame (image-to-video models)")
+    media.add_argument("--image-has-face", action="store_true", default=None,
+                       help="the first frame shows a real human face")
+    media.add_argument("--last-image", metavar="PATH_OR_URL",
+                       help="the last frame (image-to-video models)")
+    media.add_argument("--last-image-has-face", action="store_true", default=None,
+                       help="the last frame shows a real human face")
+    media.add_argument("--reference", metavar="PATH_OR_URL", action="append", default=[],
+                       help="a reference image, video or audio (reference-to-video models; "
+                            "repeat it; named @Image1, @Video1, @Audio1 in order)")
+    media.add_argument("--face-reference", metavar="PATH_OR_URL", action="append", default=[],
+                       help="a reference image or video showing a real human face (named "
+                            "before the others of its kind)")
+    media.add_argument("--assets-repo", metavar="NS/REPO",
+                       help="where local files are uploaded (default OXEN_ASSETS_REPO; on "
+                            "the simulator simulator/seedance-assets)")
     gen.add_argument("--watermark", action="store_true", default=None,
                      help="add an 'AI generated' watermark")
     gen.add_argument("--model", default=DEFAULT_MODEL,
@@ -135,6 +156,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     cancel = commands.add_parser("cancel", help="cancel a queued or processing generation")
     cancel.add_argument("generation_id")
+
+    models = commands.add_parser("models", help="list the Seedance family: id, kind, "
+                                                "resolutions, durations, inputs")
+    _ledger_option(models)
+    models.add_argument("--simulate", action="store_true",
+                        help="ask the built-in simulator even if OXEN_API_KEY is set")
     return parser
 
 
@@ -153,6 +180,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                                         "csv" if args.csv else "text"))
         if args.command == "report":
             return _report(args)
+        if args.command == "models":
+            return _with_runner(args, _models)
         if args.command == "resume":
             return _with_runner(args, _resume)
         if args.command == "adopt":
@@ -244,6 +273,11 @@ def _intent_line(intent: Intent) -> str:
             f"(`seedance adopt {intent.intent_id} ID`, or generate again with --resubmit)")
 
 
+def _models(runner: JobRunner) -> int:
+    print(describe_models(runner.model_spec))
+    return 0
+
+
 def _resume(runner: JobRunner) -> int:
     with StatusLine(sys.stderr) as line:
         jobs = runner.resume(on_change=line.update)
@@ -269,7 +303,7 @@ def _adopt(runner: JobRunner, args: argparse.Namespace) -> int:
 
 def _duration(text: str) -> int | str:
     if text == "auto":
-        return -1
+        return text  # -1 or "auto", as the model's schema writes it (`_build_request`)
     try:
         return int(text)
     except ValueError:
@@ -310,44 +344,56 @@ def _check_writable(out: Path) -> None:
 def _generate(args: argparse.Namespace) -> int:
     try:
         _check_flags(args)
-        # The default model's schema is bundled: bad input is refused before any request.
-        request = _build_request(args, bundled_model(args.model))
+        backend = _backend(args)
+        # Every Seedance schema is bundled: bad input (local files too) is refused before
+        # any request; the service's own model object is checked against again below.
+        bundled = bundled_model(args.model)
+        if bundled is not None:
+            _prepare(args, bundled, backend)
     except InvalidRequestError as exc:
         _say(f"invalid input: {exc}")
         return EXIT_BAD_INPUT
 
     if args.sync:
-        return _generate_sync(args, request)
+        return _generate_sync(args, backend)
 
     def run(runner: JobRunner) -> int:
-        wanted = request or _build_request(args, runner.model_spec(args.model))
-        assert wanted is not None  # a fetched spec builds a request (or raises)
-        return _run(runner, wanted, args)
+        return _run(runner, _prepare(args, runner.model_spec(args.model), backend), args)
 
-    return _with_runner(args, run)
+    return _with_runner(args, run, backend)
 
 
-def _build_request(args: argparse.Namespace, spec: ModelSpec | None) -> VideoRequest | None:
-    if spec is None:
-        return None
-    return VideoRequest(
-        args.prompt, resolution=args.resolution, duration=args.duration,
-        aspect_ratio=args.aspect_ratio, generate_audio=args.audio,
-        watermark=args.watermark, spec=spec,
-    )
+def _prepare(args: argparse.Namespace, spec: ModelSpec, backend: Backend) -> PreparedRequest:
+    """The request the flags ask for, its local files checked and given their URLs."""
+    from .._jobs.inputs import MediaInputs
+
+    return MediaInputs(backend.assets, backend.settings.base_url).prepare(
+        spec, request_params(args, spec))
 
 
 def _backend(args: argparse.Namespace) -> Backend:
     from .._wiring import choose_backend
 
-    backend = choose_backend(simulate=True if getattr(args, "simulate", False) else None)
+    backend = choose_backend(simulate=True if getattr(args, "simulate", False) else None,
+                             assets_repo=_assets_flag(args))
     if backend.simulated:
         _say("no OXEN_API_KEY or OXEN_BASE_URL set: using the built-in simulator. "
              "The video will be SIMULATED, not generated by Seedance.")
     return backend
 
 
-def _with_runner(args: argparse.Namespace, action: Callable[[JobRunner], int]) -> int:
+def _assets_flag(args: argparse.Namespace) -> str | None:
+    """--assets-repo, checked (a bad one is refused naming the flag)."""
+    from .._jobs.inputs import AssetsRepo
+
+    given = getattr(args, "assets_repo", None)
+    if given is not None:
+        AssetsRepo.parse(given, "--assets-repo")
+    return given
+
+
+def _with_runner(args: argparse.Namespace, action: Callable[[JobRunner], int],
+                 backend: Backend | None = None) -> int:
     """Run `action` with the jobs layer for this backend and ledger; say what a Ctrl-C
     interrupted on the way out."""
     from .._jobs.runner import JobRunner
@@ -358,7 +404,7 @@ def _with_runner(args: argparse.Namespace, action: Callable[[JobRunner], int]) -
     except InvalidRequestError as exc:
         _say(f"invalid input: {exc}")
         return EXIT_BAD_INPUT
-    backend = _backend(args)
+    backend = backend or _backend(args)
     folder: Path = args.ledger
     Ledger(folder)  # a ledger that cannot be opened is one clear line, before anything else
     runner = JobRunner(lambda: wire(backend, ledger=folder, output_dir=folder / "videos",
@@ -386,11 +432,12 @@ def _budget(args: argparse.Namespace) -> Decimal | None:
     return parse_budget(environment_budget(), "SEEDANCE_BUDGET")
 
 
-def _with_client(args: argparse.Namespace, action: Callable[[OxenClient], int]) -> int:
+def _with_client(args: argparse.Namespace, action: Callable[[OxenClient], int],
+                 backend: Backend | None = None) -> int:
     """Run `action` with the blocking client (no ledger: single calls)."""
     from .._transport.blocking import OxenClient
 
-    client = OxenClient(settings=_backend(args).settings)
+    client = OxenClient(settings=(backend or _backend(args)).settings)
     try:
         return _outcome(lambda: action(client))
     except KeyboardInterrupt:
@@ -408,11 +455,15 @@ def _cancel(args: argparse.Namespace) -> int:
     return _with_client(args, run)
 
 
-def _generate_sync(args: argparse.Namespace, request: VideoRequest | None) -> int:
-    """The blocking `/ai/videos/generate` endpoint: one call, no queue, no ledger."""
+def _generate_sync(args: argparse.Namespace, backend: Backend) -> int:
+    """The blocking `/ai/videos/generate` endpoint: one call, no queue, no ledger (and so
+    URLs only for media)."""
     def run(client: OxenClient) -> int:
-        wanted = request or _build_request(args, client.model_spec(args.model))
-        assert wanted is not None
+        prepared = _prepare(args, client.model_spec(args.model), backend)
+        if prepared.uploads:
+            raise InvalidRequestError("--sync", True, "URLs for media inputs (local files "
+                                      "are uploaded by the queued way: drop --sync)")
+        wanted = prepared.request
         _say("waiting for the blocking endpoint...")
         (video,) = client.generate(wanted)[:1]
         if not video.url:
@@ -421,7 +472,7 @@ def _generate_sync(args: argparse.Namespace, request: VideoRequest | None) -> in
                               args.out or Path(f"seedance-{int(time.time())}.mp4")))
         return 0
 
-    return _with_client(args, run)
+    return _with_client(args, run, backend)
 
 
 def _outcome(action: Callable[[], int]) -> int:
@@ -458,7 +509,7 @@ def _outcome(action: Callable[[], int]) -> int:
         return EXIT_API_ERROR
 
 
-def _run(runner: JobRunner, request: VideoRequest, args: argparse.Namespace) -> int:
+def _run(runner: JobRunner, prepared: PreparedRequest, args: argparse.Namespace) -> int:
     notices: list[str] = []
 
     def watch(job: Job) -> None:
@@ -468,8 +519,9 @@ def _run(runner: JobRunner, request: VideoRequest, args: argparse.Namespace) -> 
 
     try:
         with StatusLine(sys.stderr) as line:
-            path = runner.generate_video(request, take=args.take, dest=args.out,
-                                         on_change=watch, resubmit=args.resubmit)
+            path = runner.generate_video(prepared.request, take=args.take, dest=args.out,
+                                         on_change=watch, resubmit=args.resubmit,
+                                         uploads=prepared.uploads)
     finally:
         for notice in notices:
             _say(notice)

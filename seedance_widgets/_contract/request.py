@@ -18,11 +18,16 @@ from urllib.parse import urlsplit
 from ..errors import InvalidRequestError, allowed_list
 from .schema import DEFAULT_MODEL, FieldSpec, ModelSpec, bundled_model, bundled_model_ids
 
-__all__ = ["VideoRequest", "validate_params"]
+__all__ = ["VideoRequest", "is_local_path", "keep_valid", "validate_params"]
 
 # C0/C1 control characters other than tab, newline and carriage return, and lone surrogates
 # (which cannot be encoded as UTF-8 and so could never be sent).
 _FORBIDDEN_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
+
+# A URI scheme (two characters or more, so that `C:\\still.png` is a path, not a URL).
+_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]+:")
+# What a local file stands for while the form is checked: any valid URL would do.
+_LOCAL_STAND_IN = "https://local.file.invalid/input"
 
 # The vendor states no limit; past this a prompt is almost surely a paste gone wrong, and it
 # would be paid for. A local guard, documented in docs/inferred.md.
@@ -133,6 +138,8 @@ class VideoRequest:
 
 
 def _resolve_spec(model: str | None, spec: ModelSpec | None) -> ModelSpec:
+    if spec is not None and not isinstance(spec, ModelSpec):
+        raise InvalidRequestError("spec", spec, "a ModelSpec (from client.model_spec(model_id))")
     if spec is not None:
         if model is not None and model != spec.id:
             raise InvalidRequestError("model", model, spec.id,
@@ -151,12 +158,21 @@ def _resolve_spec(model: str | None, spec: ModelSpec | None) -> ModelSpec:
     return bundled
 
 
-def validate_params(spec: ModelSpec, given: Mapping[str, Any]) -> dict[str, Any]:
+def is_local_path(value: Any) -> bool:
+    """Whether a media field's value names a local file rather than a URL: a string with no
+    URI scheme (`still.png`, `/data/still.png`, `C:\\still.png`)."""
+    return isinstance(value, str) and bool(value.strip()) and not _SCHEME.match(value)
+
+
+def validate_params(spec: ModelSpec, given: Mapping[str, Any], *, require: bool = True,
+                    local_files: bool = False) -> dict[str, Any]:
     """Check parameters against the schema and return them complete, in schema order.
 
     `None` means "use the default"; a tuple is taken as a list. Raises `InvalidRequestError`
     for the first problem, in the schema's field order, then for the reference limits across
-    fields.
+    fields. `require=False` lets required fields be missing (a form being filled in);
+    `local_files=True` lets a media field hold a local path where a URL belongs (checked,
+    and replaced by its upload's URL, by the jobs layer before anything is sent).
     """
     names = spec.field_names
     provided = {k: list(v) if isinstance(v, tuple) else v
@@ -171,25 +187,54 @@ def validate_params(spec: ModelSpec, given: Mapping[str, Any]) -> dict[str, Any]
     params = {k: v for k, v in params.items() if v is not None}
     for fs in spec.fields:
         if fs.name not in params:
-            if fs.required:
+            if fs.required and require:
                 raise InvalidRequestError(fs.name, None, _allowed(fs), reason="is required")
             continue
-        _check_field(spec, fs, params[fs.name])
+        _check_field(spec, fs, params[fs.name], local_files)
     _check_references(spec, params)
     return params
 
 
-def _check_field(spec: ModelSpec, fs: FieldSpec, value: Any) -> None:
-    _check_value(fs, value)
+def keep_valid(spec: ModelSpec, values: Mapping[str, Any],
+               previous: ModelSpec | None = None) -> dict[str, Any]:
+    """A form's `values` (those of the `previous` model) carried over to `spec`: its
+    defaults, then every value it has a field for and still allows (local files included),
+    one at a time in the order given; the prompt, whatever it is, stays. A value that only
+    was the previous model's default gives way to the new model's default (2.5's audio is
+    on unless it was turned off)."""
+    kept: dict[str, Any] = {f.name: f.default for f in spec.fields if f.default is not None}
+    for name, value in values.items():
+        if name == "prompt" or spec.field(name) is None or value is None:
+            continue
+        was = previous.field(name) if previous is not None else None
+        if was is not None and was.default is not None and value == was.default:
+            continue
+        trial = {**kept, name: value}
+        try:
+            validate_params(spec, {**trial, "prompt": "kept"}, require=False, local_files=True)
+        except InvalidRequestError:
+            continue
+        kept = trial
+    if "prompt" in values:
+        kept["prompt"] = values["prompt"]
+    return kept
+
+
+def _check_field(spec: ModelSpec, fs: FieldSpec, value: Any, local_files: bool) -> None:
+    _check_value(fs, value, local_files=local_files)
     if isinstance(value, list):
         if fs.max_items is not None and len(value) > fs.max_items:
             raise InvalidRequestError(fs.name, value, _allowed(fs),
                                       reason=f"has {len(value)} items")
         if fs.items is not None:
             for index, item in enumerate(value, 1):
-                _check_value(fs.items, item, name=fs.name, where=f"(item {index}) ")
+                _check_value(fs.items, item, name=fs.name, where=f"(item {index}) ",
+                             local_files=local_files)
     from fastjsonschema import JsonSchemaValueException
 
+    if local_files and fs.media is not None:  # the schema's own check sees URLs only
+        value = [_LOCAL_STAND_IN if is_local_path(v) else v for v in value] \
+            if isinstance(value, list) else (_LOCAL_STAND_IN if is_local_path(value) else value)
     validate = _compiled(json.dumps(spec.request_schema["properties"][fs.name], sort_keys=True))
     try:
         validate(value)
@@ -199,7 +244,8 @@ def _check_field(spec: ModelSpec, fs: FieldSpec, value: Any) -> None:
         raise InvalidRequestError(fs.name, value, _allowed(fs), reason=reason) from None
 
 
-def _check_value(fs: FieldSpec, value: Any, *, name: str | None = None, where: str = "") -> None:
+def _check_value(fs: FieldSpec, value: Any, *, name: str | None = None, where: str = "",
+                 local_files: bool = False) -> None:
     """The checks of one value (a field's, or an array item's, reported under `name`): its
     JSON type, then text rules for a string and the http(s) rule for a URL."""
     name = name or fs.name
@@ -217,7 +263,8 @@ def _check_value(fs: FieldSpec, value: Any, *, name: str | None = None, where: s
     if _FORBIDDEN_CHARS.search(value):
         raise InvalidRequestError(name, value, "text without control characters",
                                   reason=f"{where}contains a control or invalid character")
-    if fs.format == "uri" and not _is_http_url(value):
+    if fs.format == "uri" and not _is_http_url(value) \
+            and not (local_files and is_local_path(value)):
         raise InvalidRequestError(name, value, _allowed(fs),
                                   reason=f"{where}is not an http(s) URL")
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cache
 from importlib import resources
 from typing import Any, Literal, cast
@@ -33,7 +33,10 @@ class FieldSpec:
     `"auto"` or a number of seconds). A URL field has `format="uri"`; an array describes its
     elements in `items` (a `FieldSpec` named `<name>[]`) and its length limit in `max_items`.
     `media` says what a URL field (or an array of them) points at: "image", "video" or
-    "audio", read from the field's name, else its description.
+    "audio", read from the field's name, else its description. `face` names the field that
+    says a media input shows a real face (`input_image` → the flag `input_image_has_face`;
+    `input_images` → the list `input_face_images`), and `face_of` is set on that companion,
+    which the form shows beside its media field rather than on its own.
     """
 
     name: str
@@ -49,6 +52,8 @@ class FieldSpec:
     items: FieldSpec | None = None
     max_items: int | None = None
     media: Media | None = None
+    face: str | None = None
+    face_of: str | None = None
 
     @property
     def types(self) -> tuple[str, ...]:
@@ -76,6 +81,8 @@ class FieldSpec:
             "items": self.items.to_json() if self.items is not None else None,
             "max_items": self.max_items,
             "media": self.media,
+            "face": self.face,
+            "face_of": self.face_of,
         }
 
 
@@ -125,6 +132,21 @@ class ModelSpec:
         """The lists of reference media URLs (reference-to-video models), in schema order."""
         return tuple(f for f in self.fields if f.items is not None and f.media is not None)
 
+    @property
+    def media_fields(self) -> tuple[FieldSpec, ...]:
+        """Every field holding media URLs (one, or a list), in schema order."""
+        return tuple(f for f in self.fields if f.media is not None)
+
+    @property
+    def kind(self) -> str:
+        """`reference-to-video`, `image-to-video` or `text-to-video`, from the inputs the
+        schema takes (a model of another kind reads as what its inputs make it)."""
+        if self.reference_fields:
+            return "reference-to-video"
+        if any(f.media == "image" for f in self.media_fields):
+            return "image-to-video"
+        return "text-to-video"
+
 
 def _fields_in_order(schema: dict[str, Any]) -> tuple[FieldSpec, ...]:
     properties: dict[str, Any] = schema["properties"]
@@ -134,8 +156,29 @@ def _fields_in_order(schema: dict[str, Any]) -> tuple[FieldSpec, ...]:
         properties,
         key=lambda n: (properties[n].get("x-order", len(properties)), list(properties).index(n)),
     )
-    return tuple(_field(name, properties[name], required=name in required, basic=name in basic)
-                 for name in names)
+    fields = [_field(name, properties[name], required=name in required, basic=name in basic)
+              for name in names]
+    return tuple(_paired(fields))
+
+
+def _paired(fields: list[FieldSpec]) -> list[FieldSpec]:
+    """Each media field with its face companion, found by name: the flag `<name>_has_face`
+    (a boolean), or for a list `input_<media>s` the list `input_face_<media>s`."""
+    by_name = {f.name: f for f in fields}
+    companions: dict[str, str] = {}
+    for f in fields:
+        if f.media is None:
+            continue
+        flag = by_name.get(f"{f.name}_has_face")
+        face_list = by_name.get(f.name.replace("input_", "input_face_", 1)) \
+            if f.items is not None and f.name.startswith("input_") else None
+        if flag is not None and "boolean" in flag.types:
+            companions[f.name] = flag.name
+        elif face_list is not None and face_list.items is not None:
+            companions[f.name] = face_list.name
+    owners = {companion: owner for owner, companion in companions.items()}
+    return [replace(f, face=companions.get(f.name), face_of=owners.get(f.name))
+            for f in fields]
 
 
 def _field(name: str, prop: Any, *, required: bool = False, basic: bool = False,

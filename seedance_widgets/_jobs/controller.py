@@ -43,6 +43,7 @@ from .budget import Budget
 from .eta import EtaEstimator
 from .files import video_path
 from .follower import FollowPolicy, follow
+from .inputs import LocalInput, Uploader, request_identity
 from .job import Job
 from .judgments import Judgments
 from .ledger import PREPARED, Ledger, LedgerRecord, cache_key
@@ -97,6 +98,7 @@ class Controller:
         self.billing = Billing(client, self.ledger)
         self.judgments = Judgments(self.ledger)
         self.submitter = Submitter(client, self.ledger, namespace, budget=self.budget)
+        self.uploader = Uploader(client, self.ledger, namespace)
         self.eta = EtaEstimator(self.ledger)
         self.jobs: dict[str, Job] = {}
         self._hub: EventHub | None = None
@@ -116,15 +118,18 @@ class Controller:
         self._observers.append(callback)
 
     def key(self, request: VideoRequest, take: int) -> str:
-        return cache_key(request.canonical_json(), take, self.namespace)
+        identity = request_identity(request, self.client.settings.base_url)
+        return cache_key(identity, take, self.namespace)
 
-    def submit(self, request: VideoRequest, *, take: int = 1, resubmit: bool = False) -> Job:
+    def submit(self, request: VideoRequest, *, take: int = 1, resubmit: bool = False,
+               uploads: tuple[LocalInput, ...] = ()) -> Job:
         """Start (or find) the job for `request` and `take`, and return its handle at once.
 
         The same request and take already running here returns that job; one finished
         before (ledger + file on disk) returns at once with its video and no request.
         `resubmit=True` is the user's explicit say-so to pay anew for a take whose earlier
-        submission is unconfirmed.
+        submission is unconfirmed. `uploads` (local inputs whose URLs `request` holds) are
+        put in place before the intent is written.
         """
         key = self.key(request, take)
         running = next((j for j in self.jobs.values() if j.cache_key == key
@@ -135,6 +140,7 @@ class Controller:
             del self.jobs[running.id]
         job = Job(request, take=take, cache_key=key,
                   job_id=running.id if running is not None else None)
+        job.uploads = uploads
         cached = self._cached(key)
         if cached is not None:
             path = Path(cached.video_path or "")
@@ -142,8 +148,13 @@ class Controller:
                         path)
             job.intent_id = cached.intent_id
             return self._start(job, _done(job.video_path))
-        return self._start(job, self._run(
-            job, lambda: self.submitter.submit(job, resubmit=resubmit)))
+        return self._start(job, self._run(job, lambda: self._submit(job, resubmit)))
+
+    async def _submit(self, job: Job, resubmit: bool) -> Generation:
+        """Put the job's local inputs in place, then submit it exactly once."""
+        if job.uploads:
+            await self.uploader.ensure(job.uploads)
+        return await self.submitter.submit(job, resubmit=resubmit)
 
     async def resume(self) -> list[Job]:
         """Reconcile every unresolved intent and follow every unfinished job the ledger

@@ -17,6 +17,9 @@ from .judgments import Judgment, Judgments
 if TYPE_CHECKING:
     from .billing import Charge
 
+if TYPE_CHECKING:
+    from .inputs import LocalInput
+
 __all__ = ["Job"]
 
 
@@ -50,6 +53,7 @@ class Job:
         self.charge: Charge | None = None  # the service's bill, once read (billing.py)
         self.judgments: Judgments | None = None  # where judgments go (set by the controller)
         self._judgment: Judgment | None = None
+        self.uploads: tuple[LocalInput, ...] = ()  # local inputs to put in place first
         self._observers: list[Callable[[Job], None]] = []
         self._task: asyncio.Task[Path] | None = None
 

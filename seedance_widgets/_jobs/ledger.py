@@ -44,7 +44,7 @@ _SCHEMA = """
 CREATE TABLE IF NOT EXISTS entries (
     seq INTEGER PRIMARY KEY AUTOINCREMENT,
     at REAL NOT NULL,
-    kind TEXT NOT NULL,           -- submitted | status | video | an intent's event
+    kind TEXT NOT NULL,           -- submitted | status | video | upload | an intent's event
     cache_key TEXT NOT NULL,
     generation_id TEXT,
     data TEXT NOT NULL,           -- JSON
@@ -134,6 +134,12 @@ def request_key(canonical_request: str, namespace: str) -> str:
     answers are lost at the same time."""
     text = json.dumps([namespace, canonical_request], separators=(",", ":"))
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _upload_key(namespace: str, url: str) -> str:
+    """Where an uploaded input is recorded: its own key space beside the cache keys."""
+    text = json.dumps(["upload", namespace, url], separators=(",", ":"))
+    return "upload:" + hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def file_checksum(path: Path) -> str:
@@ -442,6 +448,23 @@ class Ledger:
                                 tuple(ids))) if ids else {}
         return [r for r in found.values()
                 if not r.finished and (namespace is None or r.namespace == namespace)]
+
+    # -- uploaded inputs --------------------------------------------------------------------
+
+    def upload(self, namespace: str, *, url: str, checksum: str, local_path: str, size: int,
+               how: str) -> None:
+        """A local input file is at `url` (`how`: uploaded, or found already there)."""
+        self._append("upload", _upload_key(namespace, url), None, {
+            "namespace": namespace, "url": url, "checksum": checksum,
+            "local_path": local_path, "size": size, "how": how})
+
+    def upload_of(self, namespace: str, url: str) -> dict[str, Any] | None:
+        """What `upload` recorded for `url` (the local path, its checksum, ...), or None."""
+        with self._reading() as db:
+            row = db.execute("SELECT data FROM entries WHERE cache_key = ? AND kind = 'upload' "
+                             "ORDER BY seq DESC LIMIT 1",
+                             (_upload_key(namespace, url),)).fetchone()
+        return json.loads(row["data"]) if row is not None else None
 
     def durations(self, model: str, resolution: str | None) -> list[float]:
         """Past processing times for this model (and resolution), for ETAs."""

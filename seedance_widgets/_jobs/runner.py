@@ -14,6 +14,7 @@ from .._contract.schema import ModelSpec
 from .._transport.loop import LoopThread
 from ..errors import SeedanceError
 from .controller import Interrupted
+from .inputs import LocalInput, MediaInputs
 from .job import Job
 from .ledger import Intent
 
@@ -47,19 +48,23 @@ class JobRunner:
     def model_spec(self, model_id: str) -> ModelSpec:
         return self._loop.run(self._wiring.client.model_spec(model_id))
 
+    @property
+    def inputs(self) -> MediaInputs:
+        return self._wiring.inputs
+
     def generate_video(self, request: VideoRequest, *, take: int = 1,
                        dest: Path | str | None = None, on_change: Watcher | None = None,
-                       resubmit: bool = False) -> Path:
-        """Queue `request`, follow it and download the video; returns its path (or `dest`,
-        a copy). Raises as the job ends: `GenerationFailed`, `GenerationCancelled`,
-        `EnqueueUnconfirmed` (then `adopt`, or again with `resubmit=True`), ...; and
-        `BudgetExceeded` before anything is sent."""
+                       resubmit: bool = False, uploads: tuple[LocalInput, ...] = ()) -> Path:
+        """Queue `request` (after putting its local `uploads` in place), follow it and
+        download the video; returns its path (or `dest`, a copy). Raises as the job ends:
+        `GenerationFailed`, `GenerationCancelled`, `EnqueueUnconfirmed` (then `adopt`, or
+        again with `resubmit=True`), ...; and `BudgetExceeded` before anything is sent."""
         controller, session = self._wiring.controller, self._wiring.session
 
         async def run() -> Path:
             session.afford([request], take, "this generation")  # BudgetExceeded, unsent
-            return await _observed(controller.submit(request, take=take, resubmit=resubmit),
-                                   on_change)
+            return await _observed(controller.submit(request, take=take, resubmit=resubmit,
+                                                     uploads=uploads), on_change)
 
         path = self._loop.run(run())
         if dest is None:

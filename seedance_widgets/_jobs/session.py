@@ -22,6 +22,7 @@ from .billing import estimate_of
 from .budget import Budget
 from .controller import Controller
 from .history import TakeRecord
+from .inputs import LocalInput
 from .job import Job
 from .sweep import Sweep, SweepPlan
 
@@ -42,48 +43,58 @@ class Session:
         """A job of this session, by handle or id (an unknown id raises `KeyError`)."""
         return job if isinstance(job, Job) else self.controller.jobs[job]
 
-    def generate(self, request: VideoRequest, *, take: int = 1) -> Job:
+    def generate(self, request: VideoRequest, *, take: int = 1,
+                 uploads: tuple[LocalInput, ...] = ()) -> Job:
         """The job for `request` and `take`: the same take made before comes back from the
-        ledger with no request; a new take number asks for a new video."""
+        ledger with no request; a new take number asks for a new video. `uploads` are the
+        local inputs `request` points at (see `inputs.py`)."""
         if isinstance(take, bool) or not isinstance(take, int) or take < 1:
             raise InvalidRequestError("take", take, "a whole number from 1")
-        return self._pay_for(request, take, "this generation")
+        return self._pay_for(request, take, "this generation", uploads)
 
-    def another_take(self, request: VideoRequest) -> Job:
+    def another_take(self, request: VideoRequest,
+                     uploads: tuple[LocalInput, ...] = ()) -> Job:
         """A new video of `request` under its next take number (a click on Generate); refused
         while the same request is still running here."""
         if any(j.request == request and not j.done for j in self.jobs.values()):
             raise SeedanceError("this request is already running")
-        return self._pay_for(request, self.next_take(request), "this generation")
+        return self._pay_for(request, self.next_take(request), "this generation", uploads)
 
     def new_take(self, job: Job | str) -> Job:
         """`job`'s request again, under the next unused take number."""
-        request = self.job(job).request
-        return self._pay_for(request, self.next_take(request), "a new take")
+        source = self.job(job)
+        return self._pay_for(source.request, self.next_take(source.request), "a new take",
+                             source.uploads)
 
     def resubmit(self, job: Job | str) -> Job:
         """Pay anew for an unconfirmed job's request and take: the user's explicit say-so."""
         source = self.job(job)
         self.budget.check(estimate_of(source.request), "paying anew", self._unclaimed())
-        return self.controller.submit(source.request, take=source.take, resubmit=True)
+        return self.controller.submit(source.request, take=source.take, resubmit=True,
+                                      uploads=source.uploads)
 
     def adopt(self, job: Job | str, generation_id: str) -> Job:
         """Settle an unconfirmed job with one of its candidates (or an id the user knows)."""
         return self.controller.adopt(self.job(job), generation_id)
 
     def sweep(self, axes: Mapping[str, Sequence[Any]], cells: list[dict[str, Any]],
-              requests: list[VideoRequest], *, take: int = 1, start: bool = True) -> Sweep:
-        """One job per cell (`requests[i]` is cell `i`, already validated), started at once
-        unless `start` is False (a preview whose `plan` says what it would cost)."""
+              requests: list[VideoRequest], *, take: int = 1, start: bool = True,
+              uploads: Sequence[tuple[LocalInput, ...]] | None = None) -> Sweep:
+        """One job per cell (`requests[i]` is cell `i`, already validated, and `uploads[i]`
+        its local inputs), started at once unless `start` is False (a preview whose `plan`
+        says what it would cost), with the estimated cost of each model."""
         if isinstance(take, bool) or not isinstance(take, int) or take < 1:
             raise InvalidRequestError("take", take, "a whole number from 1")
+        inputs = list(uploads) if uploads is not None else [()] * len(requests)
 
         def launch() -> list[Job]:
             self.afford(requests, take, f"this sweep of {len(requests)}")
-            return [self.controller.submit(request, take=take) for request in requests]
+            return [self.controller.submit(request, take=take, uploads=local)
+                    for request, local in zip(requests, inputs, strict=True)]
 
         sweep = Sweep(axes, cells, [], estimated_cost(requests),
-                      plan=self.plan(requests, take), launch=launch)
+                      plan=self.plan(requests, take), launch=launch,
+                      cost_by_model=costs_by_model(requests))
         return sweep.start() if start else sweep
 
     @property
@@ -111,9 +122,10 @@ class Session:
         if fresh:
             self.budget.check(estimated_cost(fresh), what, self._unclaimed())
 
-    def _pay_for(self, request: VideoRequest, take: int, what: str) -> Job:
+    def _pay_for(self, request: VideoRequest, take: int, what: str,
+                 uploads: tuple[LocalInput, ...] = ()) -> Job:
         self.afford([request], take, what)
-        return self.controller.submit(request, take=take)
+        return self.controller.submit(request, take=take, uploads=uploads)
 
     def _would_pay(self, request: VideoRequest, take: int) -> bool:
         """Whether submitting `request` under `take` would start a new paid generation (not
@@ -175,6 +187,12 @@ class Session:
     def ordered(self) -> list[Job]:
         """This session's jobs, newest first."""
         return sorted(self.jobs.values(), key=lambda j: j.created_at, reverse=True)
+
+
+def costs_by_model(requests: Sequence[VideoRequest]) -> dict[str, Decimal | None]:
+    """The estimated cost of the requests of each model, in the order models first appear."""
+    models = dict.fromkeys(r.model for r in requests)
+    return {m: estimated_cost([r for r in requests if r.model == m]) for m in models}
 
 
 def estimated_cost(requests: Sequence[VideoRequest]) -> Decimal | None:

@@ -36,6 +36,7 @@ from ..errors import (
 from .billing import estimate_of
 from .budget import Budget
 from .holders import Holder
+from .inputs import request_identity
 from .job import Job
 from .ledger import CONFIRMED, Intent, Ledger, request_key
 
@@ -93,7 +94,8 @@ class Submitter:
             return await self.reconcile(job, intent)
 
     def request_key(self, request: VideoRequest) -> str:
-        return request_key(request.canonical_json(), self.namespace)
+        identity = request_identity(request, self.client.settings.base_url)
+        return request_key(identity, self.namespace)
 
     async def adopt(self, job: Job, generation_id: str) -> Generation:
         """Take `generation_id` as the generation of `job`'s intent (the user's choice among

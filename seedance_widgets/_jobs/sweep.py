@@ -55,7 +55,8 @@ class Sweep:
 
     def __init__(self, axes: Mapping[str, Sequence[Any]], cells: list[dict[str, Any]],
                  jobs: list[Job], estimated_cost: Decimal | None, *,
-                 plan: SweepPlan | None = None, launch: Callable[[], list[Job]] | None = None):
+                 plan: SweepPlan | None = None, launch: Callable[[], list[Job]] | None = None,
+                 cost_by_model: Mapping[str, Decimal | None] | None = None):
         self.id = uuid.uuid4().hex[:8]
         self.axes = {name: list(values) for name, values in axes.items()}
         self.cells = cells
@@ -63,6 +64,8 @@ class Sweep:
         self.estimated_cost = estimated_cost
         self.plan = plan
         self._launch = launch
+        # Per model, in the order models appear (one entry when the sweep has one model).
+        self.cost_by_model = dict(cost_by_model or {})
 
     @property
     def size(self) -> int:
@@ -92,6 +95,10 @@ class Sweep:
         shape = " × ".join(f"{name} ({len(values)})" for name, values in self.axes.items())
         cost = (f", estimated ≈ ${self.estimated_cost:.2f}" if self.estimated_cost is not None
                 else "")
+        if len(self.cost_by_model) > 1:
+            cost += " (" + ", ".join(
+                f"{model}: " + (f"${c:.2f}" if c is not None else "unknown")
+                for model, c in self.cost_by_model.items()) + ")"
         plan = f"; {self.plan.describe()}" if self.plan is not None else ""
         if not self.started:
             return (f"<Sweep {self.size} generations: {shape}{cost}{plan}; not started: "

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import builtins
 from pathlib import Path
+from typing import Any
 
 from .._contract.billing import BilledGeneration, GenerationsPage
 from .._contract.request import VideoRequest
@@ -53,8 +54,30 @@ class OxenClient:
     def settings(self) -> Settings:
         return self._client.settings
 
+    def models(self) -> builtins.list[dict[str, Any]]:
+        return self._loop.run(self._client.models())
+
     def model_spec(self, model_id: str) -> ModelSpec:
         return self._loop.run(self._client.model_spec(model_id))
+
+    def file_url(self, namespace: str, repo: str, branch: str, path: str) -> str:
+        return self._client.file_url(namespace, repo, branch, path)
+
+    def create_repo(self, namespace: str, name: str, *, description: str = "") -> bool:
+        return self._loop.run(self._client.create_repo(namespace, name,
+                                                       description=description))
+
+    def upload_file(self, namespace: str, repo: str, branch: str, path: str, data: bytes, *,
+                    content_type: str = "application/octet-stream",
+                    message: str = "Upload an input") -> dict[str, Any]:
+        return self._loop.run(self._client.upload_file(
+            namespace, repo, branch, path, data, content_type=content_type, message=message))
+
+    def file_exists(self, namespace: str, repo: str, branch: str, path: str) -> bool:
+        return self._loop.run(self._client.file_exists(namespace, repo, branch, path))
+
+    def fetch_media(self, url: str, max_bytes: int) -> bytes:
+        return self._loop.run(self._client.fetch_media(url, max_bytes))
 
     def generate(self, request: VideoRequest, *, response_format: str = "url",
                  timeout: float | None = None) -> list[SyncVideo]:

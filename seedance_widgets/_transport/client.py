@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import builtins
+import contextlib
 import json
 import logging
 import re
@@ -41,6 +42,7 @@ from ..errors import (
 )
 from .download import stream_to_file
 from .limits import MAX_JSON_BYTES, guard_event_stream, read_capped
+from .model_cache import ModelCache
 from .responses import error_from
 from .retry import (
     RetryPolicy,
@@ -50,7 +52,7 @@ from .retry import (
 )
 from .settings import ApiKey, Settings
 
-__all__ = ["AsyncOxenClient", "SyncVideo"]
+__all__ = ["AsyncOxenClient", "SyncVideo", "repo_file_path"]
 
 log = logging.getLogger(__name__)
 
@@ -65,6 +67,10 @@ EVENT_STREAM_TIMEOUT = httpx.Timeout(30.0, connect=10.0, read=45.0)
 CLOCK_SKEW = 120.0
 # Pages of `GET /ai/generations` read when searching for a lost enqueue.
 MAX_HISTORY_PAGES = 5
+# A model object is asked for once, briefly, when a kept or bundled one can stand in.
+MODEL_DEADLINE = 10.0
+# An input file (at most 30 MB) may take a while to upload on a slow line.
+UPLOAD_DEADLINE = 600.0
 _IDS_IN_TEXT = re.compile(rb'"generation_id"\s*:\s*"([^"\\]{1,200})"')
 
 
@@ -95,8 +101,10 @@ class AsyncOxenClient:
         timeout: httpx.Timeout = DEFAULT_TIMEOUT,
         deadline: float = DEFAULT_DEADLINE,
         transport: httpx.AsyncBaseTransport | None = None,
+        model_cache: ModelCache | None = None,
     ):
         api_key = ApiKey.wrap(api_key)
+        self.model_cache = model_cache
         self.settings = settings or Settings.resolve(api_key, base_url)
         self.retry = retry or RetryPolicy()
         self.deadline = deadline
@@ -138,13 +146,116 @@ class AsyncOxenClient:
             raise ProtocolError("model details are not a JSON object")
         return data
 
+    async def models(self) -> builtins.list[dict[str, Any]]:
+        """`GET /ai/models`: every model object the service lists."""
+        data = await self._call("GET", "/ai/models")
+        listed = data.get("data") if isinstance(data, dict) else None
+        if not isinstance(listed, list):
+            raise ProtocolError("the model list has no `data` list")
+        return [m for m in listed if isinstance(m, dict)]
+
     async def model_spec(self, model_id: str) -> ModelSpec:
-        """The model's schema and pricing: bundled for the default model, else fetched once."""
-        spec = self._specs.get(model_id) or bundled_model(model_id)
+        """The model's schema and pricing, once per client.
+
+        The service's model object wins when it answers (kept in `model_cache`, which then
+        serves it without a request while fresh); when it cannot be had, a kept one, else
+        the bundled one (every Seedance variant), stands in.
+        """
+        spec = self._specs.get(model_id)
         if spec is None:
-            spec = ModelSpec.from_model_object(await self.model_object(model_id))
-        self._specs[model_id] = spec
+            spec = self._specs[model_id] = await self._load_spec(model_id)
         return spec
+
+    async def _load_spec(self, model_id: str) -> ModelSpec:
+        cache = self.model_cache
+        fresh = cache.fresh(model_id) if cache is not None else None
+        if fresh is not None:
+            with contextlib.suppress(ProtocolError):
+                return ModelSpec.from_model_object(fresh)
+        bundled = bundled_model(model_id)
+        kept = cache.get(model_id) if cache is not None else None
+        try:
+            if bundled is None and kept is None:
+                obj = await self.model_object(model_id)
+            else:  # one short try: something can stand in
+                obj = await self._once("GET", f"/ai/models/{_path_segment(model_id, 'model')}",
+                                       MODEL_DEADLINE)
+            spec = ModelSpec.from_model_object(obj)
+        except SeedanceError as exc:
+            stand_in = ModelSpec.from_model_object(kept.object) if kept is not None else bundled
+            if stand_in is None:
+                raise
+            log.info("model %s: using the %s model object (%s)", model_id,
+                     "kept" if kept is not None else "bundled", exc)
+            return stand_in
+        if cache is not None:
+            cache.put(model_id, obj)
+        return spec
+
+    # -- repository files (where input media are uploaded) --------------------------------
+
+    def file_url(self, namespace: str, repo: str, branch: str, path: str) -> str:
+        """The URL that serves a repository file (what a media field may point at)."""
+        return self.settings.base_url + repo_file_path(namespace, repo, branch, path)
+
+    async def create_repo(self, namespace: str, name: str, *, description: str = "") -> bool:
+        """`POST /repos`: True when it was created (200 or 201), False when it exists (409)."""
+        try:
+            await self._call("POST", "/repos", json={
+                "namespace": _name_segment(namespace, "namespace"),
+                "name": _name_segment(name, "repository"), "description": description})
+        except APIError as exc:
+            if exc.status_code == 409:
+                return False
+            raise
+        return True
+
+    async def upload_file(self, namespace: str, repo: str, branch: str, path: str,
+                          data: bytes, *, content_type: str = "application/octet-stream",
+                          message: str = "Upload an input") -> dict[str, Any]:
+        """`PUT /repos/{namespace}/{repo}/file/{branch}/{path}` (multipart, one `file` at the
+        full path, committed at once): the service's answer. Sending it again puts the same
+        bytes at the same path, so it is retried like a read."""
+        where = repo_file_path(namespace, repo, branch, path)
+        name = path.rsplit("/", 1)[-1]
+        answer = await self._call("PUT", where, files={"file": (name, data, content_type)},
+                                  data={"message": message}, deadline=UPLOAD_DEADLINE)
+        return answer if isinstance(answer, dict) else {}
+
+    async def file_exists(self, namespace: str, repo: str, branch: str, path: str) -> bool:
+        """`HEAD` of a repository file: whether it is there (404: not)."""
+        where = repo_file_path(namespace, repo, branch, path)
+        attempts = 0
+        try:
+            async for attempt in self.retry.retrying(idempotent_is_retryable):
+                with attempt:
+                    attempts = attempt.num
+                    response, raw = await self._exchange("HEAD", where)
+                    if response.status_code == 404:
+                        return False
+                    if not response.is_success:
+                        raise error_from(response, self.settings.scrub, raw)
+                    return True
+        except (httpx.TransportError, APIError) as exc:
+            _raise_final(exc, f"HEAD {where}", attempts)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    async def fetch_media(self, url: str, max_bytes: int) -> bytes:
+        """The bytes behind an input's URL (for a preview), at most `max_bytes`; the key goes
+        only to the API's own origin, as for every request."""
+        if not url.startswith(("http://", "https://")):
+            raise InvalidRequestError("url", url, "an http(s) URL")
+        try:
+            async with self._request_slots, asyncio.timeout(self.deadline), \
+                    self._http.stream("GET", url) as response:
+                raw = await read_capped(response, max_bytes, f"GET {_safe_url(url)}")
+                if not response.is_success:
+                    raise error_from(response, self.settings.scrub, raw[:MAX_JSON_BYTES])
+                return raw
+        except TimeoutError:
+            raise NetworkError(f"GET {_safe_url(url)}", httpx.ReadTimeout("deadline")) from None
+        except httpx.TransportError as exc:
+            raise NetworkError(f"GET {_safe_url(url)}", exc) from _without_locals(exc)
 
     # -- synchronous generation -----------------------------------------------------------
 
@@ -432,6 +543,14 @@ class AsyncOxenClient:
             _raise_final(exc, f"{method} {path}", attempts)
         raise AssertionError("unreachable")  # pragma: no cover
 
+    async def _once(self, method: str, path: str, deadline: float) -> Any:
+        """One call, no retry, within `deadline`: its JSON, or the error made clear."""
+        try:
+            response, raw = await self._exchange(method, path, deadline=deadline)
+            return self._decode(method, path, response, raw)
+        except httpx.TransportError as exc:
+            _raise_final(exc, f"{method} {path}", 1)
+
     async def _exchange(self, method: str, path: str, *, deadline: float | None = -1.0,
                         **kwargs: Any) -> tuple[httpx.Response, bytes]:
         """One request and its whole body (at most `MAX_JSON_BYTES`), within the
@@ -528,6 +647,26 @@ def _parse_enqueued(data: Any) -> builtins.list[Generation]:
             status = Status.QUEUED
         generations.append(Generation(item["generation_id"], Status(status)))
     return generations
+
+
+_REPO_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}")
+
+
+def _name_segment(value: str, field: str) -> str:
+    """A namespace, repository or branch name: letters, digits, `.`, `_`, `-`."""
+    if not isinstance(value, str) or not _REPO_NAME.fullmatch(value):
+        raise InvalidRequestError(field, value, "letters, digits, '.', '_' or '-'")
+    return value
+
+
+def repo_file_path(namespace: str, repo: str, branch: str, path: str) -> str:
+    """`/repos/{namespace}/{repo}/file/{branch}/{path}`, each part checked or quoted."""
+    parts = path.split("/")
+    if not path or any(p in ("", ".", "..") for p in parts):
+        raise InvalidRequestError("path", path, "a relative file path in the repository")
+    return (f"/repos/{_name_segment(namespace, 'namespace')}/{_name_segment(repo, 'repository')}"
+            f"/file/{_name_segment(branch, 'branch')}/"
+            + "/".join(quote(p, safe="") for p in parts))
 
 
 def _path_segment(value: str, field: str = "generation_id") -> str:

@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from .auth import BearerAuth
 
 __all__ = ["BUDGET_VARIABLE", "DEFAULT_BASE_URL", "SIMULATOR_TOKEN", "ApiKey", "Settings",
-           "environment_budget"]
+           "assets_repo_setting", "environment_budget"]
 
 # A spend cap in US dollars for the ledger namespace (Studio(budget=...) and --budget win).
 BUDGET_VARIABLE = "SEEDANCE_BUDGET"
@@ -150,3 +150,7 @@ class Settings:
 def environment_budget() -> str | None:
     """The budget set in the environment (`SEEDANCE_BUDGET`), unparsed; None when unset."""
     return os.environ.get(BUDGET_VARIABLE) or None
+def assets_repo_setting(given: str | None = None) -> str | None:
+    """Where local input files are uploaded (`namespace/repo`): `given`, else
+    OXEN_ASSETS_REPO, else None."""
+    return given or os.environ.get("OXEN_ASSETS_REPO") or None

@@ -18,13 +18,14 @@ from typing import TYPE_CHECKING, Any
 import anywidget
 import traitlets
 
-from .._contract.request import VideoRequest, validate_params
-from .._contract.schema import DEFAULT_MODEL, ModelSpec
+from .._contract.request import VideoRequest, keep_valid, validate_params
+from .._contract.schema import DEFAULT_MODEL, ModelSpec, bundled_model, bundled_model_ids
 from .._contract.states import Unconfirmed
 from .._export import FLAVOURS, Flavour, to_code
 from .._jobs.blind import BlindComparison, Preferences
 from .._jobs.budget import parse_budget
 from .._jobs.history import History, HistoryQuery, TakeRecord, find_take, query_history
+from .._jobs.inputs import PreparedRequest
 from .._jobs.job import Job
 from .._jobs.sweep import Sweep, expand_grid
 from .._report_build import (
@@ -36,14 +37,16 @@ from .._report_build import (
 from .._transport.loop import LoopThread
 from .._transport.settings import ApiKey, environment_budget
 from .._wiring import choose_backend, wire
-from ..errors import InvalidRequestError, SeedanceError
+from ..errors import InvalidRequestError, NotFoundError, SeedanceError
 from .blind_panel import BlindPanel
 from .cells import CellInserter
+from .file_drop import FileDrops
 from .history_panel import HistoryPanel
 from .judging import JUDGMENT_MESSAGES, judge
+from .media_messages import MediaPreviews
 from .model_loading import load_spec
 from .snapshot import Snapshot
-from .views import job_view, spend_view, sweep_view, vocabulary_view
+from .views import job_view, models_view, spend_view, sweep_view, vocabulary_view
 
 if TYPE_CHECKING:
     from .._jobs.follower import FollowPolicy
@@ -55,12 +58,15 @@ STATIC = Path(__file__).parent / "static"
 
 
 class Studio(anywidget.AnyWidget):
-    """A text-to-video studio in a notebook cell.
+    """A Seedance studio in a notebook cell, for every variant of the family.
 
     `Studio()` runs on the built-in simulator unless OXEN_API_KEY (or OXEN_BASE_URL) is set.
-    `studio.generate(prompt=...)` returns a `Job` at once (`await job` for the video path);
-    `studio.params` is the form, readable and settable from Python; `studio.to_code()`
-    exports the current request.
+    `Studio(model=...)` or `studio.model = ...` picks the model (the form keeps every value
+    still valid). `studio.generate(prompt=...)` returns a `Job` at once (`await job` for the
+    video path); media fields take URLs or local files (`input_image="still.png"`), which
+    are uploaded to `assets_repo` (else OXEN_ASSETS_REPO; on the simulator
+    `simulator/seedance-assets`). `studio.params` is the form, readable and settable from
+    Python; `studio.to_code()` exports the current request.
     """
 
     _esm = STATIC / "studio.js"
@@ -69,6 +75,8 @@ class Studio(anywidget.AnyWidget):
     # `model_id` is taken by ipywidgets (the comm id), hence `model` for the model's id.
     model = traitlets.Unicode().tag(sync=True)
     model_display_name = traitlets.Unicode().tag(sync=True)
+    # The model picker's choices: [{id, display_name, kind}].
+    models = traitlets.List(traitlets.Dict()).tag(sync=True)
     fields = traitlets.List(traitlets.Dict()).tag(sync=True)
     params = traitlets.Dict().tag(sync=True)
     jobs = traitlets.List(traitlets.Dict()).tag(sync=True)
@@ -86,18 +94,25 @@ class Studio(anywidget.AnyWidget):
                  base_url: str | None = None, simulate: bool | None = None,
                  output_dir: Path | str = "videos", ledger: Path | str | None = ".seedance",
                  concurrency: int = 4, deadline: float | None = None,
-                 policy: FollowPolicy | None = None,
+                 policy: FollowPolicy | None = None, assets_repo: str | None = None,
                  budget: float | str | Decimal | None = None, **params: Any):
         api_key = ApiKey.wrap(api_key)  # from here on no frame of ours holds the bare key
-        chosen = choose_backend(api_key, base_url, simulate)
-        spec = load_spec(model, chosen)
+        chosen = choose_backend(api_key, base_url, simulate, assets_repo)
+        self._backend = chosen
+        # Jobs run on the kernel's loop when there is one (between cells), else a private one.
+        self._loop = LoopThread.here_or_private(f"seedance-studio-{threading.get_ident()}")
+        limit = (parse_budget(budget) if budget is not None
+                 else parse_budget(environment_budget(), "SEEDANCE_BUDGET"))
+        self._wiring = wire(chosen, ledger=ledger, output_dir=output_dir, policy=policy,
+                            concurrency=concurrency, deadline=deadline, budget=limit)
+        self._specs: dict[str, ModelSpec] = {}
+        spec = self._spec = self._spec_for(model)
         initial = {f.name: f.default for f in spec.fields if f.default is not None}
         initial["prompt"] = ""
-        self._spec = spec
-        self._backend = chosen
         super().__init__(
             model=spec.id,
             model_display_name=spec.display_name,
+            models=self._family(spec),
             fields=[f.to_json() for f in spec.fields],
             params=initial,
             backend={"simulated": chosen.simulated, "label": chosen.label},
@@ -106,12 +121,6 @@ class Studio(anywidget.AnyWidget):
         if params:
             self.params = params
         self._closed = False
-        # Jobs run on the kernel's loop when there is one (between cells), else a private one.
-        self._loop = LoopThread.here_or_private(f"seedance-studio-{threading.get_ident()}")
-        limit = (parse_budget(budget) if budget is not None
-                 else parse_budget(environment_budget(), "SEEDANCE_BUDGET"))
-        self._wiring = wire(chosen, ledger=ledger, output_dir=output_dir, policy=policy,
-                            concurrency=concurrency, deadline=deadline, budget=limit)
         self._session = self._wiring.session
         self._sweeps: list[Sweep] = []
         self._history_panel = HistoryPanel(self._session, self._set_history,
@@ -122,6 +131,9 @@ class Studio(anywidget.AnyWidget):
         self._wiring.controller.observe(self._job_changed)
         self._cells = CellInserter()
         self._snapshot = Snapshot(self)
+        inputs = self._wiring.controller.ledger.folder / "inputs"
+        self._drops = FileDrops(inputs, lambda: self._spec, self._answer, self._accept_file)
+        self._previews = MediaPreviews(self._wiring, self._loop, self._answer)
         self.on_msg(self._handle_message)
         self._loop.spawn(self._wiring.controller.resume(), self._report_error)
 
@@ -149,9 +161,19 @@ class Studio(anywidget.AnyWidget):
     def output_dir(self) -> Path:
         return self._wiring.controller.output_dir
 
+    @property
+    def assets_repo(self) -> str | None:
+        """Where local input files are uploaded (`namespace/repo`), or None."""
+        assets = self._backend.assets
+        return str(assets) if assets is not None else None
+
     def request(self, **overrides: Any) -> VideoRequest:
-        """The validated request for the current form, with `overrides` applied."""
-        return VideoRequest(spec=self._spec, **{**self.params, **overrides})
+        """The validated request for the current form, with `overrides` applied (local files
+        stand as the URLs their uploads will have)."""
+        return self._prepare(self._spec, {**self.params, **overrides}).request
+
+    def _prepare(self, spec: ModelSpec, values: dict[str, Any]) -> PreparedRequest:
+        return self._wiring.inputs.prepare(spec, values)
 
     def generate(self, prompt: str | None = None, *, take: int = 1, **params: Any) -> Job:
         """Submit the current form (with any parameters given here) and return the job at once.
@@ -162,10 +184,11 @@ class Studio(anywidget.AnyWidget):
         `InvalidRequestError` before anything is sent.
         """
         overrides = {**params, **({"prompt": prompt} if prompt is not None else {})}
-        request = self.request(**overrides)
-        job = self._loop.call(lambda: self._session.generate(request, take=take))
+        prepared = self._prepare(self._spec, {**self.params, **overrides})
+        job = self._loop.call(lambda: self._session.generate(
+            prepared.request, take=take, uploads=prepared.uploads))
         if overrides:
-            self.params = dict(request.params)
+            self.params = {**self.params, **overrides}
         return job
 
     def sweep(self, *, take: int = 1, start: bool = True, **values: Any) -> Sweep:
@@ -177,20 +200,44 @@ class Studio(anywidget.AnyWidget):
         grid's size, estimated cost, how many cells are cached and new, and the budget left.
         With `start=False` it is a preview until `sweep.start()` (or the gallery's Start
         button). Raises `BudgetExceeded` before any request when the new cells would cross
-        the budget.
+        the budget. `model=[...]` sweeps across models: each cell is validated against its
+        own model's schema (the form's values carried over where that model allows them),
+        and the cost is given per model.
         """
-        axes = {k: list(v) for k, v in values.items() if isinstance(v, list | tuple)}
+        axes = {k: list(v) for k, v in values.items() if isinstance(v, list | tuple)
+                and not self._is_list_field(k)}
         fixed = {k: v for k, v in values.items() if k not in axes}
         if not axes or any(not v for v in axes.values()):
             raise InvalidRequestError("sweep", values, "at least one parameter given as a "
                                       "non-empty list of values")
         cells = expand_grid(axes)
-        requests = [self.request(**fixed, **cell) for cell in cells]
-        result = self._loop.call(lambda: self._session.sweep(axes, cells, requests, take=take,
-                                                             start=start))
+        prepared = [self._prepare_cell({**fixed, **cell}) for cell in cells]
+        result = self._loop.call(lambda: self._session.sweep(
+            axes, cells, [p.request for p in prepared], take=take, start=start,
+            uploads=[p.uploads for p in prepared]))
         self._sweeps.append(result)
         self.gallery = sweep_view(result)
         return result
+
+    def _is_list_field(self, name: str) -> bool:
+        """A parameter whose value is itself a list (reference inputs): never a sweep axis
+        (sweep several lists by giving a list of lists)."""
+        fs = self._spec.field(name)
+        return fs is not None and "array" in fs.types
+
+    def _prepare_cell(self, values: dict[str, Any]) -> PreparedRequest:
+        """One sweep cell's request, validated against its own model's schema."""
+        model = values.pop("model", self._spec.id)
+        spec = self._spec_for(model)
+        base = dict(self.params) if spec.id == self._spec.id \
+            else keep_valid(spec, self.params, self._spec)
+        try:
+            return self._prepare(spec, {**base, **values})
+        except InvalidRequestError as exc:
+            if spec.id == self._spec.id:
+                raise
+            raise InvalidRequestError(f"{exc.field} (for {spec.id})", exc.value, exc.allowed,
+                                      reason=exc.reason) from None
 
     def start_sweep(self, sweep: Sweep | None = None) -> Sweep:
         """Start a sweep made with `start=False` (the latest one by default)."""
@@ -325,11 +372,12 @@ class Studio(anywidget.AnyWidget):
         """
         if flavour not in FLAVOURS:
             raise InvalidRequestError("flavour", flavour, ", ".join(FLAVOURS))
-        request = self.request()
+        prepared = self._prepare(self._spec, dict(self.params))
         if take is None:
-            take = self._session.latest_take(request)
-        return to_code(request, flavour, take=take,
-                       base_url=self._backend.settings.base_url, simulated=self.simulated)
+            take = self._session.latest_take(prepared.request)
+        return to_code(prepared.request, flavour, take=take,
+                       base_url=self._backend.settings.base_url, simulated=self.simulated,
+                       local_files=prepared.local_paths(), assets_repo=self._backend.assets)
 
     def insert_code(self, flavour: Flavour = "toolkit") -> str:
         """Put the exported code into the next cell (works in JupyterLab, VS Code, Colab)."""
@@ -346,6 +394,7 @@ class Studio(anywidget.AnyWidget):
             super().close()
             return
         self._closed = True
+        self._drops.close()
         if self._loop.owned:  # a private loop: shut down, then stop its thread
             self._loop.run(self._shutdown(), timeout=60)
             self._loop.close()
@@ -356,12 +405,18 @@ class Studio(anywidget.AnyWidget):
     # -- kernel side of the protocol ------------------------------------------------------
 
     # Traits the front end may write; every other one is the kernel's alone.
-    _FRONT_END_WRITABLE = frozenset({"params", "compare"})
+    _FRONT_END_WRITABLE = frozenset({"params", "compare", "model"})
 
     def set_state(self, sync_data: dict[str, Any]) -> None:
         """State from the front end: kernel-owned traits are ignored, and a refused value
-        is reported in `error` and undone in the view, never raised into the kernel."""
+        is reported in `error` and undone in the view, never raised into the kernel. The
+        picker may choose only the models it lists."""
         allowed = {k: v for k, v in sync_data.items() if k in self._FRONT_END_WRITABLE}
+        listed = {m.get("id") for m in self.models}
+        if "model" in allowed and not (isinstance(allowed["model"], str)
+                                       and allowed["model"] in listed):
+            self.error = (f"model: {str(allowed.pop('model'))[:100]!r} is not one of the "
+                          "models listed")
         try:
             super().set_state(allowed)
         except traitlets.TraitError as exc:
@@ -375,15 +430,76 @@ class Studio(anywidget.AnyWidget):
         value = proposal["value"]
         if not isinstance(value, dict):
             raise traitlets.TraitError("params must be a dict of field values")
-        merged = {**self.params, **value}
+        spec = self._spec
+        current = {k: v for k, v in self.params.items() if k == "prompt" or spec.field(k)}
+        merged = {**current, **value}
         prompt = merged.get("prompt", "")
         if not isinstance(prompt, str):
             raise traitlets.TraitError(f"prompt: {prompt!r} is not text. Allowed: a string")
-        try:
-            checked = validate_params(self._spec, {**merged, "prompt": "placeholder"})
+        try:  # the form may lack required inputs yet, and hold local files for media
+            checked = validate_params(spec, {**merged, "prompt": "placeholder"},
+                                      require=False, local_files=True)
         except InvalidRequestError as exc:
             raise traitlets.TraitError(str(exc)) from None
         return {**checked, "prompt": prompt}
+
+    @traitlets.validate("model")
+    def _check_model(self, proposal: dict[str, Any]) -> str:
+        """A model whose spec can be had (bundled, kept, or from the service)."""
+        model_id = proposal["value"]
+        if getattr(self, "_specs", None) is None or model_id == self._spec.id:
+            return str(model_id)
+        try:
+            return self._spec_for(model_id).id
+        except SeedanceError as exc:
+            raise traitlets.TraitError(str(exc)) from None
+
+    @traitlets.observe("model")
+    def _model_changed(self, change: dict[str, Any]) -> None:
+        """Rebuild the form for the new model, keeping every value it still allows."""
+        spec = self._specs.get(change["new"])
+        if spec is None or spec.id == self._spec.id:
+            return
+        kept = keep_valid(spec, self.params, self._spec)
+        with self.hold_sync():
+            self._spec = spec
+            self.model_display_name = spec.display_name
+            self.fields = [f.to_json() for f in spec.fields]
+            self.params = kept
+            self.error = ""
+
+    def _spec_for(self, model_id: Any) -> ModelSpec:
+        """The spec of `model_id` (loaded once; see `load_spec`)."""
+        if not isinstance(model_id, str) or not model_id.strip():
+            raise InvalidRequestError("model", model_id, ", ".join(bundled_model_ids()))
+        spec = self._specs.get(model_id)
+        if spec is None:
+            try:
+                spec = load_spec(model_id, self._backend, self._wiring.controller.ledger.folder)
+            except NotFoundError:
+                raise InvalidRequestError(
+                    "model", model_id, f"{', '.join(bundled_model_ids())}, or another model "
+                    "the service serves", reason="is not a model the service knows") from None
+            self._specs[model_id] = spec
+        return spec
+
+    @staticmethod
+    def _family(current: ModelSpec) -> list[dict[str, Any]]:
+        """The picker's models: every bundled Seedance variant, and the current model."""
+        family = [s for s in map(bundled_model, bundled_model_ids()) if s is not None]
+        return models_view(family if current.id in bundled_model_ids() else [current, *family])
+
+    def _accept_file(self, field: str, path: str) -> None:
+        """A file dropped in the browser becomes the field's value (a list's next item)."""
+        fs = self._spec.field(field)
+        try:
+            if fs is not None and "array" in fs.types:
+                items = list(self.params.get(field) or [])
+                self.params = {field: items if path in items else [*items, path]}
+            else:
+                self.params = {field: path}
+        except traitlets.TraitError as exc:
+            raise ValueError(str(exc)) from None
 
     @traitlets.validate("compare")
     def _check_compare(self, proposal: dict[str, Any]) -> list[str]:
@@ -393,7 +509,8 @@ class Studio(anywidget.AnyWidget):
 
     def _handle_message(self, _widget: Any, content: Any, buffers: list[bytes]) -> None:
         """Messages from the front end; a bad one is refused, it never breaks the widget."""
-        if not isinstance(content, dict):
+        if not isinstance(content, dict) or self._drops.handle(content, buffers) \
+                or self._previews.handle(content):
             return
         handlers: dict[str, Callable[[dict[str, Any]], None]] = {
             "generate": self._ui_generate,
@@ -423,8 +540,9 @@ class Studio(anywidget.AnyWidget):
     def _ui_generate(self, _content: dict[str, Any]) -> None:
         """A click means a new video: a request made before gets its next take."""
         self.error = ""
-        request = self.request()
-        self._loop.call(lambda: self._session.another_take(request))
+        prepared = self._prepare(self._spec, dict(self.params))
+        self._loop.call(lambda: self._session.another_take(prepared.request,
+                                                           prepared.uploads))
 
     def _ui_cancel(self, content: dict[str, Any]) -> None:
         job = self._session.jobs.get(str(content.get("job_id")))
@@ -498,6 +616,10 @@ class Studio(anywidget.AnyWidget):
     def _ipython_display_(self) -> None:
         """The live widget, plus a static snapshot for viewers without a kernel."""
         self._snapshot.display(self._session.ordered())
+
+    def _answer(self, content: dict[str, Any], buffers: list[bytes] | None = None) -> None:
+        """A message to the front end (looked up at each call, so a test can capture it)."""
+        self.send(content, buffers=buffers)
 
     def _report_error(self, error: BaseException) -> None:
         self.error = str(error)

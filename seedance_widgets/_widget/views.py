@@ -6,6 +6,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+from .._contract.schema import ModelSpec
 from .._contract.states import vocabulary
 from .._export import FLAVOUR_LABELS
 from .._jobs.billing import CostView, cost_view, estimate_of
@@ -16,7 +17,7 @@ from .._jobs.job import Job
 from .._jobs.sweep import Sweep
 
 __all__ = ["blind_token", "blind_view", "history_view", "job_view", "judgment_fields",
-           "spend_view", "sweep_view", "vocabulary_view"]
+           "models_view", "spend_view", "sweep_view", "vocabulary_view"]
 
 
 def job_view(job: Job) -> dict[str, Any]:
@@ -75,6 +76,8 @@ def sweep_view(sweep: Sweep) -> dict[str, Any]:
             "cached": sweep.plan.cached, "new": sweep.plan.new,
             "new_cost": _money(sweep.plan.new_cost),
             "budget_left": _money(sweep.plan.budget_left)},
+        "cost_by_model": {model: None if c is None else float(c)
+                          for model, c in sweep.cost_by_model.items()},
     }
 
 
@@ -134,6 +137,20 @@ def spend_view(spend: Spend) -> dict[str, Any]:
     """The `spend` trait: billed, pending (estimates) and, with a budget, what is left."""
     return {"budget": _money(spend.budget), "billed": _money(spend.billed),
             "pending": _money(spend.pending), "left": _money(spend.left)}
+
+
+def models_view(specs: list[ModelSpec]) -> list[dict[str, Any]]:
+    """The model picker's entries, grouped by kind, cheaper tiers first within a kind."""
+    kinds = ("text-to-video", "image-to-video", "reference-to-video")
+    tiers = ("-mini-", "-fast-", "-2-0-", "-2-5-")
+
+    def order(spec: ModelSpec) -> tuple[int, int, str]:
+        kind = kinds.index(spec.kind) if spec.kind in kinds else len(kinds)
+        tier = next((i for i, t in enumerate(tiers) if t in spec.id), len(tiers))
+        return kind, tier, spec.id
+
+    return [{"id": s.id, "display_name": s.display_name, "kind": s.kind}
+            for s in sorted(specs, key=order)]
 
 
 def vocabulary_view() -> dict[str, Any]:

@@ -134,8 +134,10 @@ def _stop(proc: subprocess.Popen[bytes]) -> None:
         proc.wait(timeout=10)
 
 
-def start_server(app: str, tmp: Path) -> tuple[JupyterServer, subprocess.Popen[bytes]]:
-    """Start `jupyter lab` or `jupyter notebook` in a copy of notebooks/ and wait for it."""
+def start_server(app: str, tmp: Path, extra_env: dict[str, str] | None = None
+                 ) -> tuple[JupyterServer, subprocess.Popen[bytes]]:
+    """Start `jupyter lab` or `jupyter notebook` in a copy of notebooks/ and wait for it
+    (its kernels see `extra_env` too, e.g. OXEN_* pointing at a simulator of the test's)."""
     root = tmp / "root"
     shutil.copytree(NOTEBOOKS, root, ignore=shutil.ignore_patterns(".ipynb_checkpoints",
                                                                    "videos", "*.mp4"))
@@ -158,7 +160,8 @@ def start_server(app: str, tmp: Path) -> tuple[JupyterServer, subprocess.Popen[b
     if hasattr(os, "geteuid") and os.geteuid() == 0:
         cmd.append("--allow-root")
     with log.open("wb") as out:
-        proc = subprocess.Popen(cmd, cwd=root, env=_clean_env(tmp), stdout=out,
+        proc = subprocess.Popen(cmd, cwd=root, env={**_clean_env(tmp), **(extra_env or {})},
+                                stdout=out,
                                 stderr=subprocess.STDOUT, start_new_session=True)
     server = JupyterServer(app=app, base_url=f"http://127.0.0.1:{port}", token=token,
                            root=root, log=log)

@@ -137,6 +137,9 @@ export function createCompare(ctx) {
   function buildColumns(jobs, previous) {
     const { names, differs, takesDiffer } = differences(jobs);
     const known = ctx.fieldMap();
+    // Cards of different models side by side: the model leads, highlighted when it differs.
+    const modelsDiffer = new Set(jobs.map((j) => j.model)).size > 1;
+    const modelNames = new Map(store.models().map((m) => [m.id, m.display_name || m.id]));
     const next = new Map();
     for (const job of jobs) {
       const old = previous.get(job.id);
@@ -151,6 +154,13 @@ export function createCompare(ctx) {
         });
       if (job.take > 1 || takesDiffer)
         chips.push(textChip(`take ${job.take}`, takesDiffer ? "sdw-diff" : ""));
+      const model = textChip(
+        modelNames.get(job.model) || String(job.model || ""),
+        "sdw-chip-model",
+      );
+      model.dataset.testid = "compare-model";
+      if (modelsDiffer) model.classList.add("sdw-diff");
+      chips.unshift(model);
       const prompt = String(params.prompt || "");
       const col = h(
         "div",

@@ -5,6 +5,7 @@
 import { button, h } from "../util/dom.js";
 import { hasRatios, humanise, isAutoDuration, optionLabel } from "../util/format.js";
 import { ratioShape } from "./chips.js";
+import { mediaControl } from "./media-input.js";
 
 export const TEXT_DEBOUNCE_MS = 150;
 
@@ -12,6 +13,8 @@ export const TEXT_DEBOUNCE_MS = 150;
  * @typedef {object} ControlContext
  * @property {() => object} params the form's current values
  * @property {(name: string, value: any) => void} setParam
+ * @property {(values: object) => void} setParams several values at once
+ * @property {{previews: object, uploads: object, send: Function, listen: Function}} media
  * @property {() => void} submit Ctrl/Cmd+Enter in a text field
  */
 
@@ -198,6 +201,7 @@ export function numberControl(field, ctx) {
 
 /** The control a field's schema calls for. */
 export function controlFor(field, ctx) {
+  if (field.media) return mediaControl(field, ctx);
   if (Array.isArray(field.enum) && field.enum.length) return choiceControl(field, ctx);
   if (field.type === "boolean") return switchControl(field, ctx);
   if (field.type === "integer" || field.type === "number") return numberControl(field, ctx);

@@ -4,17 +4,29 @@
 import { button, h, show } from "../util/dom.js";
 import { humanise, stableJson } from "../util/format.js";
 import { controlFor } from "./controls.js";
+import { createModelPicker } from "./model-picker.js";
 
 const IS_MAC = typeof navigator !== "undefined" && /Mac|iPhone|iPad/.test(navigator.platform || "");
 const PULSE_MS = 600;
+/** What a person calls the media fields (the schema's names stay in test ids and code). */
+const LABELS = {
+  input_image: "First frame",
+  tail_image_url: "Last frame",
+  input_images: "Reference images",
+  input_videos: "Reference videos",
+  input_audios: "Reference audio",
+};
 
 /**
  * @param {object} ctx
  * @param {ReturnType<import("../core/store.js").createStore>} ctx.store
  * @param {HTMLElement} ctx.exportNode the export panel, shown under the form
+ * @param {{previews: object, uploads: object, listen: Function}} ctx.media previews and
+ *   chunked uploads of media inputs (core/messages.js)
  */
 export function createForm(ctx) {
   const { store } = ctx;
+  const picker = createModelPicker(store);
   /** @type {Map<string, ReturnType<typeof controlFor>>} */
   const controls = new Map();
   let fieldsKey = null;
@@ -58,6 +70,7 @@ export function createForm(ctx) {
   const node = h(
     "section",
     { class: "sdw-form", "aria-label": "Request" },
+    picker.node,
     basic,
     moreSection,
     h(
@@ -73,7 +86,9 @@ export function createForm(ctx) {
   const controlContext = {
     params: () => store.params(),
     setParam: (name, value) => store.setParam(name, value),
+    setParams: (values) => store.mergeParams(values, new Set(Object.keys(values))),
     submit: generate,
+    media: { ...ctx.media, send: (content, buffers) => store.send(content, buffers) },
   };
 
   /** Send any text still waiting for its debounce (before generate, export, rebuild). */
@@ -93,7 +108,10 @@ export function createForm(ctx) {
   }
 
   function fieldGroup(field, control) {
-    const label = h("span", { class: "sdw-label", text: humanise(field.name) });
+    const label = h("span", {
+      class: "sdw-label",
+      text: LABELS[field.name] || humanise(field.name),
+    });
     if (field.required && field.name !== "prompt")
       label.append(h("span", { class: "sdw-req", text: " *" }));
     return h(
@@ -111,6 +129,7 @@ export function createForm(ctx) {
 
   /** Rebuild the controls when the fields changed; returns whether they did. */
   function renderFields() {
+    picker.render();
     const fields = store.fields();
     const key = stableJson(fields);
     if (key === fieldsKey) return false;
@@ -123,6 +142,7 @@ export function createForm(ctx) {
     const ordered = [...fields].sort((a, b) => (b.name === "prompt") - (a.name === "prompt"));
     let advanced = 0;
     for (const field of ordered) {
+      if (field.face_of) continue; // shown beside its media field
       const control = controlFor(field, controlContext);
       controls.set(field.name, control);
       const group = fieldGroup(field, control);
@@ -137,8 +157,9 @@ export function createForm(ctx) {
     return true;
   }
 
-  /** Show the `params` trait in the controls. */
+  /** Show the `params` trait in the controls (and the model in the picker). */
   function syncValues() {
+    picker.render();
     const params = store.params();
     for (const [name, control] of controls) control.sync(params[name]);
   }

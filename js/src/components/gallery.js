@@ -50,7 +50,7 @@ export function galleryLayout(gallery) {
 }
 
 /** "2 × 3 = 6 generations · ≈ $1.20 estimated · 4/6 done". */
-export function gallerySummary(gallery, itemCount, done, cellCount) {
+export function gallerySummary(gallery, itemCount, done, cellCount, modelNames = new Map()) {
   const shape = Object.values(gallery.axes || {})
     .map((v) => (Array.isArray(v) ? v.length : 1))
     .join(" × ");
@@ -62,6 +62,14 @@ export function gallerySummary(gallery, itemCount, done, cellCount) {
     Number.isFinite(cost)
   ) {
     bits.push(`≈ $${cost.toFixed(2)} estimated`);
+  }
+  const perModel = Object.entries(gallery.cost_by_model || {});
+  if (perModel.length > 1) {
+    const each = perModel.map(([id, c]) => {
+      const known = c !== null && c !== undefined && Number.isFinite(Number(c));
+      return `${modelNames.get(id) || id} ${known ? `$${Number(c).toFixed(2)}` : "?"}`;
+    });
+    bits.push(`(${each.join(", ")})`);
   }
   bits.push(`${done}/${cellCount} done`);
   return bits.join(" · ");
@@ -107,7 +115,13 @@ export function createGallery(ctx) {
     body,
   );
 
+  const modelNames = () => new Map(store.models().map((m) => [m.id, m.display_name || m.id]));
+
   function axisLabel(name, value) {
+    if (name === "model") {
+      const label = modelNames().get(value) || String(value);
+      return h("span", { class: "sdw-axis-model", title: String(value), text: label });
+    }
     if (name === "prompt") {
       return h("span", {
         class: "sdw-axis-prompt",
@@ -236,7 +250,7 @@ export function createGallery(ctx) {
       c.mediaKey = mk;
       c.media.replaceChildren(ctx.media.player(job, entry, { compact: true }));
     }
-    info.textContent = gallerySummary(gallery, layout.items.length, done, cells.size);
+    info.textContent = gallerySummary(gallery, layout.items.length, done, cells.size, modelNames());
     return rebuilt;
   }
 

@@ -10,6 +10,7 @@ import { readVocabulary } from "./vocabulary.js";
 export const TRAITS = [
   "model",
   "model_display_name",
+  "models",
   "fields",
   "params",
   "jobs",
@@ -84,6 +85,8 @@ export function createStore(model) {
     historyPage: () => asObject(model.get("history_page")),
     blind: () => asObject(model.get("blind")),
     spend: () => asObject(model.get("spend")),
+    /** The model picker's choices: [{id, display_name, kind}]. */
+    models: () => asList(model.get("models")).filter((m) => m && typeof m.id === "string"),
     error: () => String(model.get("error") || ""),
 
     /** Jobs newest first, each with a string `id`. */
@@ -139,6 +142,11 @@ export function createStore(model) {
       if (stableJson(next) !== stableJson(store.params())) write("params", next);
     },
 
+    /** Pick another model: the kernel rebuilds `fields` and keeps the values still valid. */
+    setModel(id) {
+      if (id !== model.get("model")) write("model", String(id));
+    },
+
     setCompare(ids) {
       write("compare", ids.map(String));
     },
@@ -151,9 +159,10 @@ export function createStore(model) {
       );
     },
 
-    /** A one-off message to the kernel. */
-    send(content) {
-      model.send(content);
+    /** A one-off message to the kernel, with binary `buffers` when given (file chunks). */
+    send(content, buffers) {
+      if (buffers?.length) model.send(content, undefined, buffers);
+      else model.send(content);
     },
 
     dispose() {

@@ -17,15 +17,24 @@ export function chipLabel(name) {
   return humanise(String(name).replace(/^(generate|enable|use|add)_/, ""));
 }
 
-/** An integer choice where -1 means "let the model decide" (Seedance's duration). */
+/** A field's JSON types, as a list ("integer" or ["integer", "string"]). */
+const typesOf = (field) => (Array.isArray(field?.type) ? field.type : [field?.type]);
+
+/**
+ * Seconds to choose from, where -1 (2.0) or "auto" (2.5, an integer-or-string enum) means
+ * "let the model decide" (Seedance's duration).
+ */
 export function isAutoDuration(field) {
   return (
     Boolean(field) &&
-    field.type === "integer" &&
+    typesOf(field).includes("integer") &&
     Array.isArray(field.enum) &&
-    field.enum.includes(-1)
+    (field.enum.includes(-1) || field.enum.includes("auto"))
   );
 }
+
+/** The "let the model decide" value of an auto duration field. */
+const isAuto = (value) => value === -1 || value === "auto";
 
 /** A field whose choices include "W:H" ratios (drawn as little rectangles). */
 export function hasRatios(field) {
@@ -46,14 +55,22 @@ export function ratioOf(value) {
 /** A parameter value as text: "5 s", "Auto", "On" / "Off", or the value itself. */
 export function formatValue(field, value) {
   if (value === null || value === undefined) return "—";
-  if (isAutoDuration(field)) return value === -1 ? "Auto" : `${value} s`;
+  if (isAutoDuration(field)) return isAuto(value) ? "Auto" : `${value} s`;
+  if (field?.media) return mediaText(field, value);
   if (typeof value === "boolean") return value ? "On" : "Off";
   return String(value);
 }
 
+/** A media value in a chip: "still.png", "2 images". */
+function mediaText(field, value) {
+  if (Array.isArray(value)) return plural(value.length, field.media);
+  const last = String(value).split("?")[0].split(/[\\/]/).pop() || String(value);
+  return shorten(last.length > 24 ? `${last.slice(0, 10)}…${last.slice(-10)}` : last, 28);
+}
+
 /** The label of one choice button: "adaptive" -> "Adaptive"; "480p", "4k", "16:9" unchanged. */
 export function optionLabel(field, value) {
-  if (isAutoDuration(field)) return value === -1 ? "Auto" : `${value}s`;
+  if (isAutoDuration(field)) return isAuto(value) ? "Auto" : `${value}s`;
   if (typeof value === "string" && /^[a-z]+$/.test(value)) {
     return value.charAt(0).toUpperCase() + value.slice(1);
   }
