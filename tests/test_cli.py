@@ -6,8 +6,10 @@ from pathlib import Path
 
 import av
 import pytest
-from cli_runner import clean_env
+from cli_runner import clean_env, start
 from cli_runner import seedance as run
+
+from seedance_widgets.simulator import SimulatorConfig, SimulatorServer
 
 
 def test_generate_on_the_embedded_simulator(tmp_path):
@@ -77,3 +79,39 @@ def test_wrong_key_is_an_api_error(tmp_path, simulator):
     result = run(["generate", "fox", "--resolution", "480p"], env=env, cwd=tmp_path)
     assert result.returncode == 3
     assert "OXEN_API_KEY" in result.stderr and "sk-wrong-key-XYZ" not in result.stderr
+
+
+def test_simulate_passes_every_flag_to_the_simulator(tmp_path):
+    """`seedance simulate --port ... --fault ...` as the README writes it: the flags are the
+    simulator's own, and it says where it serves and which faults it injects."""
+    helped = run(["simulate", "--help"], env=clean_env(), cwd=tmp_path)
+    assert helped.returncode == 0 and "--fault-seed" in helped.stdout, helped.stderr
+    process = start(["-v", "simulate", "--port", "0", "--fault", "429=0.1",
+                     "--fault", "reset-after=every:4,route=POST /api/ai/queue"],
+                    env=clean_env(), cwd=tmp_path)
+    try:
+        assert process.stdout is not None
+        serving = process.stdout.readline()
+        assert serving.startswith("Oxen-compatible simulator") and "http://127.0.0.1:" in serving
+        assert process.stdout.readline().split() == [
+            "injecting", "faults:", "429=0.1", "reset-after=every:4,route=POST", "/api/ai/queue"]
+    finally:
+        process.terminate()
+        process.communicate(timeout=30)
+    assert process.returncode == 0
+
+
+def test_unconfirmed_advice_comes_as_lines(tmp_path, api_key):
+    """A lost enqueue answer with nothing listed: exit 6, and each next step on a line of its
+    own (not an escaped `\\n`)."""
+    config = SimulatorConfig(queue_seconds=0.2, process_seconds=0.5, api_key=api_key)
+    config.faults.set("502", every=1, max=1, routes=["POST /api/ai/queue"])
+    with SimulatorServer(config) as sim:
+        env = clean_env(OXEN_API_KEY=api_key, OXEN_BASE_URL=sim.base_url)
+        result = run(["generate", "a crane", "--resolution", "480p", "--duration", "4"],
+                     env=env, cwd=tmp_path)
+    assert result.returncode == 6, result.stderr
+    assert "\\n" not in result.stderr
+    lines = result.stderr.splitlines()
+    assert any(line.startswith("seedance:   adopt one:   seedance adopt i-") for line in lines)
+    assert "seedance:   or pay anew: run the same `seedance generate` with --resubmit" in lines

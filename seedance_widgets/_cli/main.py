@@ -166,12 +166,17 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
-    _configure_logging(args.verbose)
-    if args.command == "simulate":
+    given = list(sys.argv[1:] if argv is None else argv)
+    command = next((i for i, arg in enumerate(given) if not arg.startswith("-")), len(given))
+    if given[command:command + 1] == ["simulate"]:
+        # Every argument after `simulate` is the simulator's own (argparse's REMAINDER
+        # refuses a leading flag such as `--port`).
         from ..simulator.__main__ import main as simulate
 
-        return simulate(args.args)
+        _configure_logging(build_parser().parse_args(given[:command + 1]).verbose)
+        return simulate(given[command + 1:])
+    args = build_parser().parse_args(given)
+    _configure_logging(args.verbose)
     try:
         if args.command == "cancel":
             return _cancel(args)
@@ -484,10 +489,10 @@ def _outcome(action: Callable[[], int]) -> int:
         return EXIT_BUDGET
     except EnqueueUnconfirmed as exc:
         intent = exc.intent_id or "(see `seedance ls`)"
-        _say(f"{exc}.\n  intent {intent}; candidates: "
-             f"{', '.join(exc.candidates or ()) or 'none listed'}\n"
-             f"  adopt one:   seedance adopt {intent} GENERATION_ID\n"
-             "  or pay anew: run the same `seedance generate` with --resubmit")
+        _say(f"{exc}.")
+        _say(f"  intent {intent}; candidates: {', '.join(exc.candidates or ()) or 'none listed'}")
+        _say(f"  adopt one:   seedance adopt {intent} GENERATION_ID")
+        _say("  or pay anew: run the same `seedance generate` with --resubmit")
         return EXIT_UNCONFIRMED
     except GenerationFailed as exc:
         _say(str(exc))
