@@ -17,7 +17,7 @@ JS_SOURCES := $(shell find js/src -type f 2>/dev/null)
 BUNDLE := seedance_widgets/_widget/static/studio.js
 BUNDLE_CSS := seedance_widgets/_widget/static/studio.css
 
-.PHONY: run test lint js js-test bench system-deps browser-deps node-deps clean
+.PHONY: run test lint js js-test docs bench system-deps browser-deps node-deps clean
 
 # Debian packages: python3-venv to build the environment; curl, jq and gawk run the vendor's
 # cURL snippets in the tests (Debian's default mawk buffers the SSE pipe; gawk does not);
@@ -69,11 +69,17 @@ lint: $(STAMP) js
 js-test: $(NODE_STAMP)
 	npx --no-install vitest run
 
-test: browser-deps $(STAMP) js lint js-test
+# The documentation site (mkdocs.yml) into site/ (git-ignored). --strict turns every warning
+# into a failure: a broken link, anchor or API reference fails the build, and so `make test`.
+# Nothing is fetched and no notebook is run. NO_MKDOCS_2_WARNING quiets mkdocs-material's banner.
+docs: $(STAMP)
+	NO_MKDOCS_2_WARNING=1 $(VENV)/bin/mkdocs build --strict --site-dir site
+
+test: browser-deps $(STAMP) js lint js-test docs
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 bench: browser-deps $(STAMP) js
 	$(PY) benchmarks/run_all.py
 
 clean:
-	rm -rf $(VENV) test-artifacts .pytest_cache node_modules $(BUNDLE) $(BUNDLE_CSS)
+	rm -rf $(VENV) test-artifacts .pytest_cache node_modules site $(BUNDLE) $(BUNDLE_CSS)
