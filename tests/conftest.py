@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Iterator
 
 import media
@@ -41,3 +42,22 @@ def sim_base_url(simulator: SimulatorServer) -> str:
 def small_mp4() -> bytes:
     """A real, whole MP4 (64x64, half a second) for downloads served by fake servers."""
     return media.small_mp4()
+
+
+@pytest.fixture(scope="module")
+def chromium() -> Iterator[object]:
+    """Headless Debian Chromium through Playwright, for pages opened from files (reports);
+    closed when the module's tests are done. The JupyterLab tests have their own, in
+    `browser/conftest.py`."""
+    from playwright.sync_api import sync_playwright
+
+    executable = shutil.which("chromium")
+    assert executable is not None, "chromium is not installed (make test installs it)"
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=executable, headless=True, args=[
+            "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+            "--disable-component-update"])
+        try:
+            yield browser
+        finally:
+            browser.close()

@@ -7,9 +7,7 @@ import base64
 import hashlib
 import os
 import re
-import shutil
 import time
-from collections.abc import Iterator
 from dataclasses import replace
 from decimal import Decimal
 from pathlib import Path
@@ -522,24 +520,6 @@ def test_the_key_appears_nowhere(clips: dict[str, Path], tmp_path: Path,
 
 
 # --- in a browser -------------------------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def chromium() -> Iterator[object]:
-    """Headless Chromium, closed when this module's tests are done (the sync API keeps an
-    event loop in this thread while it runs)."""
-    sync_api = pytest.importorskip("playwright.sync_api")
-    executable = shutil.which("chromium")
-    if executable is None:
-        pytest.skip("chromium is not installed")
-    with sync_api.sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=executable, headless=True, args=[
-            "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-            "--disable-component-update"])
-        try:
-            yield browser
-        finally:
-            browser.close()
 
 
 PLAYS = """async (video) => {
