@@ -140,6 +140,15 @@ def test_every_variant_is_served_and_parses(client: httpx.Client) -> None:
         assert served.max_references == bundled.max_references
 
 
+
+def test_each_server_serves_its_own_copy_of_the_catalog() -> None:
+    """What one server is made to serve (a test editing a price) never reaches another."""
+    from seedance_widgets.simulator.catalog import Catalog
+
+    edited, other = Catalog.bundled(), Catalog.bundled()
+    edited.get(bundled_model_ids()[0])["pricing"]["cost_per_second"] = 99.0
+    assert other.get(bundled_model_ids()[0])["pricing"]["cost_per_second"] != 99.0
+
 # --- rendering by model -----------------------------------------------------------------------
 
 

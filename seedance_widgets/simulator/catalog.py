@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import json
 from collections.abc import Iterable
 from functools import cache
@@ -26,12 +27,10 @@ class Catalog:
         self._specs = {mid: ModelSpec.from_model_object(m) for mid, m in self._models.items()}
 
     @classmethod
-    @cache
     def bundled(cls) -> Catalog:
-        """Every model object in `contract/models/`."""
-        folder = resources.files("seedance_widgets._contract") / "models"
-        return cls(_served(json.loads((folder / f"{mid}.json").read_text("utf-8")))
-                   for mid in bundled_model_ids())
+        """Every model object in `contract/models/`, a copy of its own for each server (a
+        test that edits what one server serves leaves every other server as bundled)."""
+        return cls(copy.deepcopy(_bundled_objects()))
 
     def __contains__(self, model_id: object) -> bool:
         return model_id in self._models
@@ -47,6 +46,14 @@ class Catalog:
     def spec(self, model_id: str) -> ModelSpec:
         """The parsed request schema of a model in the catalog."""
         return self._specs[model_id]
+
+
+@cache
+def _bundled_objects() -> tuple[dict[str, Any], ...]:
+    """The bundled model objects as served, read once per process."""
+    folder = resources.files("seedance_widgets._contract") / "models"
+    return tuple(_served(json.loads((folder / f"{mid}.json").read_text("utf-8")))
+                 for mid in bundled_model_ids())
 
 
 def _served(model: dict[str, Any]) -> dict[str, Any]:
