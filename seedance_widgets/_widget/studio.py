@@ -2,7 +2,8 @@
 
 The protocol between this class and `static/studio.js` is documented in
 `docs/widget-protocol.md`. The API key stays in the kernel: it is in no trait, message or
-exported code, and videos reach the browser as message buffers, never as synced state.
+exported code. Jobs reach the views as per-job messages (`feed.py`), posters and videos as
+message buffers on request (`media.py`), never as synced state.
 """
 
 from __future__ import annotations
@@ -28,6 +29,8 @@ from .._transport.settings import ApiKey
 from .._wiring import choose_backend, wire
 from ..errors import InvalidRequestError, SeedanceError
 from .cells import CellInserter
+from .feed import Feed
+from .media import MediaServer
 from .model_loading import load_spec
 from .snapshot import Snapshot
 from .views import job_view, sweep_view, vocabulary_view
@@ -58,7 +61,6 @@ class Studio(anywidget.AnyWidget):
     model_display_name = traitlets.Unicode().tag(sync=True)
     fields = traitlets.List(traitlets.Dict()).tag(sync=True)
     params = traitlets.Dict().tag(sync=True)
-    jobs = traitlets.List(traitlets.Dict()).tag(sync=True)
     backend = traitlets.Dict().tag(sync=True)
     error = traitlets.Unicode("").tag(sync=True)
     gallery = traitlets.Dict().tag(sync=True)
@@ -94,9 +96,14 @@ class Studio(anywidget.AnyWidget):
         self._wiring = wire(chosen, ledger=ledger, output_dir=output_dir, policy=policy,
                             concurrency=concurrency, deadline=deadline)
         self._session = self._wiring.session
+        self._snapshot = Snapshot(self)
+        self._feed = Feed("jobs", items=self._session.ordered, key=lambda job: job.id,
+                          view=job_view, send=self._send_to_views, loop=self._loop.loop,
+                          on_flush=self._refresh_snapshot)
+        self._media = MediaServer(self._session.jobs, self._send_to_views,
+                                  lambda coro: self._loop.spawn(coro, self._report_error))
         self._wiring.controller.observe(self._job_changed)
         self._cells = CellInserter()
-        self._snapshot = Snapshot(self)
         self.on_msg(self._handle_message)
         self._loop.spawn(self._wiring.controller.resume(), self._report_error)
 
@@ -104,13 +111,18 @@ class Studio(anywidget.AnyWidget):
         """Never raises, even on a Studio whose construction failed half-way."""
         backend = getattr(self, "_backend", None)
         try:
-            model, jobs = self.model, len(self.jobs)
+            model, jobs = self.model, len(self._session.jobs)
         except Exception:
             model, jobs = None, 0
         return (f"Studio(model={model!r}, backend={getattr(backend, 'label', None)!r}, "
                 f"jobs={jobs})")
 
     # -- Python API -----------------------------------------------------------------------
+
+    @property
+    def jobs(self) -> list[dict[str, Any]]:
+        """Every job of this studio, newest first, as the cards show them."""
+        return [job_view(job) for job in self._session.ordered()]
 
     @property
     def spec(self) -> ModelSpec:
@@ -219,6 +231,7 @@ class Studio(anywidget.AnyWidget):
             super().close()
             return
         self._closed = True
+        self._feed.close()
         if self._loop.owned:  # a private loop: shut down, then stop its thread
             self._loop.run(self._shutdown(), timeout=60)
             self._loop.close()
@@ -239,7 +252,8 @@ class Studio(anywidget.AnyWidget):
             super().set_state(allowed)
         except traitlets.TraitError as exc:
             self.error = str(exc)
-        refused = [k for k in sync_data if k not in allowed or sync_data[k] != getattr(self, k)]
+        refused = [k for k in sync_data if k in self.keys
+                   and (k not in allowed or sync_data[k] != getattr(self, k))]
         if refused:
             self.send_state(refused)
 
@@ -274,6 +288,8 @@ class Studio(anywidget.AnyWidget):
             "adopt": self._ui_adopt,
             "resubmit": self._ui_resubmit,
             "video": self._ui_video,
+            "posters": self._ui_posters,
+            "sync": self._ui_sync,
             "export": self._ui_export,
             "new_take": self._ui_new_take,
         }
@@ -315,19 +331,15 @@ class Studio(anywidget.AnyWidget):
             self.new_take(job)
 
     def _ui_video(self, content: dict[str, Any]) -> None:
-        job_id = str(content.get("job_id"))
-        job = self._session.jobs.get(job_id)
-        if job is None or job.video_path is None:
-            self.send({"type": "video_error", "job_id": job_id, "error": "no video yet"})
-            return
-        try:
-            data = job.video_path.read_bytes()
-        except OSError as exc:
-            self.send({"type": "video_error", "job_id": job_id, "error": str(exc)})
-            return
-        mime = "video/quicktime" if job.video_path.suffix == ".mov" else "video/mp4"
-        self.send({"type": "video", "job_id": job_id, "name": job.video_path.name,
-                   "mime": mime}, buffers=[data])
+        self._media.request_video(str(content.get("job_id")))
+
+    def _ui_posters(self, content: dict[str, Any]) -> None:
+        self._media.request_posters(content.get("job_ids"))
+
+    def _ui_sync(self, content: dict[str, Any]) -> None:
+        """A view opened (or reloaded): it gets every job once, then only changes."""
+        if content.get("topic", "jobs") == self._feed.topic:
+            self.send(self._feed.snapshot())
 
     def _ui_export(self, content: dict[str, Any]) -> None:
         flavour = content.get("flavour", "toolkit")
@@ -336,14 +348,24 @@ class Studio(anywidget.AnyWidget):
         self.error = ""
         self.send({"type": "code", "flavour": flavour, "text": code, "inserted": inserted})
 
-    def _job_changed(self, _job: Job) -> None:
-        ordered = self._session.ordered()
-        self.jobs = [job_view(job) for job in ordered]
-        self._snapshot.refresh(ordered)
+    def _job_changed(self, job: Job) -> None:
+        self._feed.changed(job)
+        if job.state.terminal:  # at once: a notebook run may end right after `await job`
+            self._refresh_snapshot()
+            if job.video_path is not None:
+                self._media.video_landed(job)
+
+    def _refresh_snapshot(self) -> None:
+        self._snapshot.refresh(self._session.ordered())
 
     def _ipython_display_(self) -> None:
         """The live widget, plus a static snapshot for viewers without a kernel."""
         self._snapshot.display(self._session.ordered())
+
+    def _send_to_views(self, content: dict[str, Any],
+                       buffers: list[bytes] | None = None) -> None:
+        """A message to the views (looked up at each call, so a test can capture `send`)."""
+        self.send(content, buffers=buffers)
 
     def _report_error(self, error: BaseException) -> None:
         self.error = str(error)

@@ -1,14 +1,22 @@
-// Per-model state shared by every view of one widget model: the video cache, the last code
-// export, and the fan-out of kernel messages to the views that are open.
+// Per-model state shared by every view of one widget model: the jobs (a feed mirrored from
+// the kernel), the poster and video caches, the last code export, and the fan-out of kernel
+// messages to the views that are open.
 
+import { createFeed, newestFirst } from "./feed.js";
+import { PosterCache } from "./poster-cache.js";
 import { VideoCache } from "./video-cache.js";
 
 /**
- * @typedef {{flavour: string, text: string, inserted: boolean}} CodeReply
- * @typedef {{type: "video", job_id: string} | {type: "code", code: CodeReply}} ViewEvent
+ * @typedef {{flavour: string, text: string, inserted: boolean, reason: string}} CodeReply
+ * @typedef {{type: "video", job_id: string} | {type: "poster", job_id: string}
+ *           | {type: "code", code: CodeReply}} ViewEvent
  */
 
-export function createModelState({ videos = new VideoCache() } = {}) {
+export function createModelState({
+  videos = new VideoCache(),
+  posters = new PosterCache(),
+  jobs = createFeed("jobs", { order: newestFirst }),
+} = {}) {
   /** @type {Set<(event: ViewEvent) => void>} */
   const listeners = new Set();
   /** @type {CodeReply | null} */
@@ -26,6 +34,8 @@ export function createModelState({ videos = new VideoCache() } = {}) {
 
   return {
     videos,
+    posters,
+    jobs,
     lastCode: () => lastCode,
 
     /** Hear kernel messages; returns the unsubscribe function. */
@@ -34,17 +44,26 @@ export function createModelState({ videos = new VideoCache() } = {}) {
       return () => listeners.delete(listener);
     },
 
+    /** The model is up: ask the kernel for the whole state of every feed. */
+    start(model) {
+      model.send({ type: "sync", topic: jobs.topic });
+    },
+
     /** anywidget's `msg:custom` handler. */
     onMessage(content, buffers) {
       if (!content || typeof content !== "object") return;
+      if (jobs.receive(content)) return;
       if (content.type === "video" || content.type === "video_error") {
-        const id = videos.receive(content, buffers);
-        if (id !== null) notify({ type: "video", job_id: id });
+        for (const id of videos.receive(content, buffers)) notify({ type: "video", job_id: id });
+      } else if (content.type === "poster" || content.type === "poster_error") {
+        const id = posters.receive(content, buffers);
+        if (id !== null) notify({ type: "poster", job_id: id });
       } else if (content.type === "code") {
         lastCode = {
           flavour: String(content.flavour ?? ""),
           text: String(content.text ?? ""),
           inserted: Boolean(content.inserted),
+          reason: String(content.reason ?? ""),
         };
         notify({ type: "code", code: lastCode });
       }
