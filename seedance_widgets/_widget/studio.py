@@ -217,7 +217,8 @@ class Studio(anywidget.AnyWidget):
                        base_url=self._backend.settings.base_url, simulated=self.simulated)
 
     def insert_code(self, flavour: Flavour = "toolkit") -> str:
-        """Put the exported code into the next cell (works in JupyterLab, VS Code, Colab)."""
+        """Put the exported code into the next cell, from a running cell (IPython's
+        `set_next_input`: JupyterLab, Notebook, VS Code, Colab); returns the code."""
         code = self.to_code(flavour)
         self._cells.set_next_input(code)
         return code
@@ -344,9 +345,11 @@ class Studio(anywidget.AnyWidget):
     def _ui_export(self, content: dict[str, Any]) -> None:
         flavour = content.get("flavour", "toolkit")
         code = self.to_code(flavour)
-        inserted = bool(content.get("insert")) and self._cells.insert_below(code)
+        wanted = bool(content.get("insert"))
+        inserted = wanted and self._cells.insert_below(code)
         self.error = ""
-        self.send({"type": "code", "flavour": flavour, "text": code, "inserted": inserted})
+        self.send({"type": "code", "flavour": flavour, "text": code, "inserted": inserted,
+                   "reason": self._cells.why_not() if wanted and not inserted else ""})
 
     def _job_changed(self, job: Job) -> None:
         self._feed.changed(job)
