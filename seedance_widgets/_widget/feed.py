@@ -43,8 +43,7 @@ class Feed(Generic[T]):
     def __init__(self, topic: str, *, items: Callable[[], Iterable[T]],
                  key: Callable[[T], str], view: Callable[[T], dict[str, Any]],
                  send: Callable[[dict[str, Any]], None], loop: asyncio.AbstractEventLoop,
-                 interval: float = DEFAULT_INTERVAL,
-                 on_flush: Callable[[], None] | None = None):
+                 interval: float = DEFAULT_INTERVAL):
         self.topic = topic
         self._items = items
         self._key = key
@@ -52,7 +51,6 @@ class Feed(Generic[T]):
         self._send = send
         self._loop = loop
         self.interval = interval
-        self._on_flush = on_flush
         self._rev = 0
         self._revs: dict[str, int] = {}
         self._dirty: dict[str, T] = {}
@@ -85,8 +83,6 @@ class Feed(Generic[T]):
         dirty, self._dirty = self._dirty, {}
         self._send(self._message([self._json(item) for item in dirty.values()],
                                  snapshot=False))
-        if self._on_flush is not None:
-            self._on_flush()
 
     def snapshot(self) -> dict[str, Any]:
         """The whole collection, in order: the answer to a view's `sync`."""

@@ -98,8 +98,7 @@ class Studio(anywidget.AnyWidget):
         self._session = self._wiring.session
         self._snapshot = Snapshot(self)
         self._feed = Feed("jobs", items=self._session.ordered, key=lambda job: job.id,
-                          view=job_view, send=self._send_to_views, loop=self._loop.loop,
-                          on_flush=self._refresh_snapshot)
+                          view=job_view, send=self._send_to_views, loop=self._loop.loop)
         self._media = MediaServer(self._session.jobs, self._send_to_views,
                                   lambda coro: self._loop.spawn(coro, self._report_error))
         self._wiring.controller.observe(self._job_changed)
@@ -353,13 +352,15 @@ class Studio(anywidget.AnyWidget):
 
     def _job_changed(self, job: Job) -> None:
         self._feed.changed(job)
-        if job.state.terminal:  # at once: a notebook run may end right after `await job`
-            self._refresh_snapshot()
-            if job.video_path is not None:
-                self._media.video_landed(job)
-
-    def _refresh_snapshot(self) -> None:
-        self._snapshot.refresh(self._session.ordered())
+        if not job.state.terminal:
+            return
+        if job.video_path is not None:
+            self._media.video_landed(job)
+        # The static snapshot (a whole HTML output with posters, tens of KB) is refreshed
+        # when the last running job settles, not at every change; at once, since a notebook
+        # run may end right after `await job`.
+        if not any(j.state.running for j in self._session.jobs.values()):
+            self._snapshot.refresh(self._session.ordered())
 
     def _ipython_display_(self) -> None:
         """The live widget, plus a static snapshot for viewers without a kernel."""

@@ -16,7 +16,7 @@ export class PosterCache {
     this.entries = new Map();
     this.capacity = capacity;
     this.urls = urls;
-    this.defer = defer;
+    this.defer = (fn) => defer(fn); // a bare call: queueMicrotask refuses another `this`
     /** @type {string[]} */
     this.batch = [];
     this.send = null;
