@@ -1,4 +1,4 @@
-"""Run all seven benchmarks, print one table and write it into benchmarks/README.md.
+"""Run all eight benchmarks, print one table and write it into benchmarks/README.md.
 
 Each benchmark runs in its own fresh interpreter (`bench_*.py --json FILE`), so imports,
 memory and CPU time of one never leak into another. The browser one runs last. A benchmark
@@ -31,6 +31,7 @@ BENCHMARKS = [
     ("bench_import.py", "6. import time"),
     ("bench_render.py", "7. render speed"),
     ("bench_browser.py", "5. browser"),
+    ("bench_sweep.py", "8. 300-cell sweep"),
 ]
 TIMEOUT = 300  # seconds per benchmark
 README = BENCH_DIR / "README.md"
