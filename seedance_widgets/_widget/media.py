@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Coroutine, Mapping
 from typing import Any
 
 from .._jobs.job import Job
+from .._transport.loop import running_loop
 from .posters import PosterCache
 
 __all__ = ["MAX_POSTERS_PER_REQUEST", "MAX_VIDEOS_IN_FLIGHT", "MediaServer"]
@@ -30,13 +31,36 @@ Send = Callable[..., None]
 class MediaServer:
     """Answers a widget's media requests for the jobs in `jobs`."""
 
-    def __init__(self, jobs: Mapping[str, Job], send: Send,
-                 spawn: Callable[[Any], None], posters: PosterCache | None = None):
+    def __init__(self, jobs: Mapping[str, Job], send: Send, loop: asyncio.AbstractEventLoop,
+                 on_error: Callable[[BaseException], None],
+                 posters: PosterCache | None = None):
         self._jobs = jobs
         self._send = send
-        self._spawn = spawn
+        self._loop = loop
+        self._on_error = on_error
         self.posters = posters or PosterCache()
         self._videos = asyncio.Semaphore(MAX_VIDEOS_IN_FLIGHT)
+        self._tasks: set[asyncio.Task[Any]] = set()
+
+    async def aclose(self) -> None:
+        """Stop what is being made or sent (on the widget's close)."""
+        for task in list(self._tasks):
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+
+    def _spawn(self, work: Coroutine[Any, Any, Any]) -> None:
+        """Run `work` on the loop (from any thread), kept until done so close can stop it."""
+        if running_loop() is not self._loop:
+            self._loop.call_soon_threadsafe(self._spawn, work)
+            return
+        task = self._loop.create_task(work)
+        self._tasks.add(task)
+        task.add_done_callback(self._finished)
+
+    def _finished(self, task: asyncio.Task[Any]) -> None:
+        self._tasks.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            self._on_error(task.exception())  # type: ignore[arg-type]
 
     def video_landed(self, job: Job) -> None:
         """Make `job`'s poster now, so it is ready when a view asks."""

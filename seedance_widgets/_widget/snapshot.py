@@ -1,9 +1,10 @@
 """A static snapshot of a Studio for viewers without a kernel (nbconvert HTML, GitHub).
 
 The widget is displayed together with a plain HTML output (`display_id`-updated when the
-last running job settles: each update is a whole output with its posters) showing each job's parameters, status and a small JPEG poster frame. The live
-widget's CSS hides `.sdw-static`, so a running notebook shows only the widget; a saved
-notebook opened without a kernel shows the snapshot. No video bytes, no secrets.
+last running job settles: each update is a whole output with its posters) showing each
+job's parameters, status and a small JPEG poster frame. The live widget's CSS hides
+`.sdw-static`, so a running notebook shows only the widget; a saved notebook opened without
+a kernel shows the snapshot. No video bytes, no secrets.
 """
 
 from __future__ import annotations

@@ -99,8 +99,8 @@ class Studio(anywidget.AnyWidget):
         self._snapshot = Snapshot(self)
         self._feed = Feed("jobs", items=self._session.ordered, key=lambda job: job.id,
                           view=job_view, send=self._send_to_views, loop=self._loop.loop)
-        self._media = MediaServer(self._session.jobs, self._send_to_views,
-                                  lambda coro: self._loop.spawn(coro, self._report_error))
+        self._media = MediaServer(self._session.jobs, self._send_to_views, self._loop.loop,
+                                  self._report_error)
         self._wiring.controller.observe(self._job_changed)
         self._cells = CellInserter()
         self.on_msg(self._handle_message)
@@ -375,6 +375,7 @@ class Studio(anywidget.AnyWidget):
         self.error = str(error)
 
     async def _shutdown(self) -> None:
+        await self._media.aclose()
         for interrupted in await self._wiring.controller.aclose():
             print(f"seedance: {interrupted}", file=sys.stderr)
         await self._wiring.client.aclose()
