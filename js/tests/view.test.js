@@ -248,6 +248,21 @@ describe("studio view", () => {
     stop();
   });
 
+  it("renders from saved state without a kernel, saying the jobs need one", () => {
+    const model = fakeModel({ fields: FIELDS, params: {}, vocabulary: VOCABULARY });
+    model.send = () => {
+      throw new Error("no comm");
+    };
+    vi.spyOn(console, "warn").mockImplementation(() => {});
+    const widget = createStudio();
+    widget.initialize({ model });
+    const el = document.createElement("div");
+    widget.render({ model, el });
+    expect(el.querySelector('[data-testid="jobs-empty"]').textContent).toMatch(/kernel/);
+    model.kernelJobs([]); // the kernel answers: an empty studio says so
+    expect(el.querySelector('[data-testid="jobs-empty"]').textContent).toMatch(/No jobs yet/);
+  });
+
   it("leaves no listeners on the model after the view and model close", () => {
     const { model, stop } = render();
     stop();

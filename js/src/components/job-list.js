@@ -15,11 +15,12 @@ export function createJobList(ctx) {
   const { store } = ctx;
   const count = h("span", { class: "sdw-count" });
   const list = h("div", { class: "sdw-job-list", role: "list" });
+  const emptyText = h("div", { "data-testid": "jobs-empty" });
   const empty = h(
     "div",
     { class: "sdw-empty" },
     h("div", { class: "sdw-empty-icon", "aria-hidden": "true" }),
-    h("div", { text: "No jobs yet. Describe a shot and press Generate." }),
+    emptyText,
   );
   const node = h(
     "section",
@@ -62,6 +63,9 @@ export function createJobList(ctx) {
       if (job) cards.item(id)?.update(job);
     }
     show(empty, jobs.length === 0);
+    emptyText.textContent = store.jobsSynced()
+      ? "No jobs yet. Describe a shot and press Generate."
+      : "Waiting for the kernel: run the cell to see this studio's jobs.";
     const running = store.vocabulary().running;
     const active = jobs.filter((job) => running.has(String(job.status))).length;
     count.textContent = jobs.length

@@ -44,9 +44,14 @@ export function createModelState({
       return () => listeners.delete(listener);
     },
 
-    /** The model is up: ask the kernel for the whole state of every feed. */
+    /** The model is up: ask the kernel for the whole state of every feed (a model restored
+     * from a saved notebook without a kernel has nobody to ask: its feeds stay unsynced). */
     start(model) {
-      model.send({ type: "sync", topic: jobs.topic });
+      try {
+        model.send({ type: "sync", topic: jobs.topic });
+      } catch (err) {
+        console.warn("[seedance-studio] no kernel to ask for the jobs:", err);
+      }
     },
 
     /** anywidget's `msg:custom` handler. */

@@ -96,6 +96,9 @@ export function createStore(model, { jobs = createFeed("jobs") } = {}) {
     /** How many jobs there are. */
     jobCount: () => jobs.size,
 
+    /** Whether the kernel sent the jobs yet (never, in a saved notebook without a kernel). */
+    jobsSynced: () => jobs.synced,
+
     compareIds: () => asList(model.get("compare")).map(String),
 
     /** @returns {import("./vocabulary.js").Vocabulary} */
