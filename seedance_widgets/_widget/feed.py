@@ -27,9 +27,9 @@ __all__ = ["DEFAULT_INTERVAL", "Feed"]
 
 T = TypeVar("T")
 
-# At most ten messages a second per topic: a person cannot tell, and a 300-job sweep's
-# ~1,500 state changes travel in a few hundred small messages.
-DEFAULT_INTERVAL = 0.1
+# At most twenty messages a second per topic: a person cannot tell (a change waits 50 ms at
+# worst), and a 300-job sweep's ~1,500 state changes travel in a few hundred small messages.
+DEFAULT_INTERVAL = 0.05
 
 
 class Feed(Generic[T]):
