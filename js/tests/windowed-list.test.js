@@ -55,6 +55,21 @@ describe("windowed list", () => {
     expect(container.children).toHaveLength(0);
   });
 
+  it("keeps a short list whole", () => {
+    vi.stubGlobal("IntersectionObserver", FakeObserver);
+    const container = document.createElement("div");
+    const list = createWindowedList({
+      container,
+      estimate: 50,
+      eager: 1,
+      keepAll: () => true,
+      mount: () => ({ node: document.createElement("p") }),
+    });
+    list.setKeys(["a", "b"]);
+    observed.callback([{ target: list.slot("a"), isIntersecting: false }]);
+    expect([...list.mounted()]).toHaveLength(2);
+  });
+
   it("without IntersectionObserver mounts everything", () => {
     vi.stubGlobal("IntersectionObserver", undefined);
     const container = document.createElement("div");

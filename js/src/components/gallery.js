@@ -13,6 +13,8 @@ import { ratioShape } from "./chips.js";
 const CELL_ESTIMATE_PX = 230;
 /** Cells mounted at once across the groups (the first paint); the rest when scrolled to. */
 const EAGER_CELLS = 12;
+/** Up to this many cells the gallery stays whole (see windowed-list.js `keepAll`). */
+const KEEP_ALL_CELLS = 24;
 
 /**
  * The grid of a gallery, from its items alone (axes only name and order the columns).
@@ -193,6 +195,7 @@ export function createGallery(ctx) {
     itemOf = new Map(layout.items.map((item) => [String(item.job_id), item]));
     column = layout.column;
     let eager = EAGER_CELLS;
+    const small = layout.items.length <= KEEP_ALL_CELLS;
     const rows = layout.flat ? [{ values: [], cells: layout.items }] : layout.rows;
     const sections = rows.map((row) => {
       const grid = h("div", { class: "sdw-gallery-grid" });
@@ -202,6 +205,7 @@ export function createGallery(ctx) {
         estimate: CELL_ESTIMATE_PX,
         eager,
         slotClass: "sdw-slot sdw-gallery-slot",
+        keepAll: () => small,
         mount(id) {
           const cell = mountCell(id);
           cell.update();

@@ -9,6 +9,8 @@ import { createCard } from "./card.js";
 
 /** A card's height before it was ever measured (a finished card with its poster). */
 const CARD_ESTIMATE_PX = 260;
+/** Up to this many cards the list stays whole (see windowed-list.js `keepAll`). */
+const KEEP_ALL_CARDS = 24;
 
 /** @param {import("./card.js").CardContext} ctx */
 export function createJobList(ctx) {
@@ -34,6 +36,7 @@ export function createJobList(ctx) {
     container: list,
     estimate: CARD_ESTIMATE_PX,
     slotClass: "sdw-slot sdw-job-slot",
+    keepAll: () => store.jobCount() <= KEEP_ALL_CARDS,
     mount(id) {
       const card = createCard(id, ctx);
       const job = store.job(id);

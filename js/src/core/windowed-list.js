@@ -4,7 +4,8 @@
 // IntersectionObserver mounts an item when its slot comes within `margin` of the viewport
 // (whatever scrolls: JupyterLab's notebook panel, marimo's page, VS Code's output) and
 // unmounts it when it leaves. The first `eager` items mount at once, so the first paint
-// has them (and hosts without IntersectionObserver mount everything).
+// has them (and hosts without IntersectionObserver mount everything); a short list
+// (`keepAll`) stays whole.
 //
 // Used by the job cards and the sweep gallery; any keyed list (a history page) can use it.
 
@@ -23,6 +24,8 @@ export const WINDOW_MARGIN = "800px";
  * @param {number} [options.eager] items mounted at once, without waiting for the observer
  * @param {string} [options.margin] how far outside the viewport items stay mounted
  * @param {string} [options.slotClass]
+ * @param {() => boolean} [options.keepAll] while true, every item stays mounted (a short
+ *        list: windowing would save nothing, and a playing video would stop when scrolled by)
  */
 export function createWindowedList({
   container,
@@ -31,6 +34,7 @@ export function createWindowedList({
   eager = 8,
   margin = WINDOW_MARGIN,
   slotClass = "sdw-slot",
+  keepAll = () => false,
 }) {
   /** @type {Map<string, Slot>} */
   const slots = new Map();
@@ -46,7 +50,7 @@ export function createWindowedList({
       const slot = byElement.get(entry.target);
       if (!slot) continue;
       if (entry.isIntersecting) mountSlot(slot);
-      else unmountSlot(slot);
+      else if (!keepAll()) unmountSlot(slot);
     }
   }
 
@@ -103,7 +107,7 @@ export function createWindowedList({
           else container.prepend(slot.el);
         }
         previous = slot.el;
-        if (!slot.item && (index < eager || observer === null)) mountSlot(slot);
+        if (!slot.item && (index < eager || observer === null || keepAll())) mountSlot(slot);
       });
     },
 
