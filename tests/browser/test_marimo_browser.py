@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from test_scale_browser import contrast_failures
+from contrast import contrast_failures
 
 pytestmark = pytest.mark.browser
 
