@@ -15,7 +15,14 @@ from typing import Any
 
 import pytest
 from conftest import _stop, start_server
-from test_studio_browser import cell_source, cells, dismiss_popups, run_cell, wait_kernel_idle
+from test_studio_browser import (
+    cell_index,
+    cell_source,
+    cells,
+    dismiss_popups,
+    run_cell,
+    wait_kernel_idle,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.packaging, pytest.mark.timeout(1500)]
 
@@ -62,7 +69,7 @@ def test_plain_install_inserts_a_cell_below_the_widget(plain_python: str, app: s
         page.wait_for_function(
             "n => document.querySelectorAll('.jp-Notebook .jp-Cell').length === n",
             arg=n_before + 1, timeout=30_000)
-        inserted = cells(page).nth(1)
+        inserted = cells(page).nth(cell_index(page, ".sdw-studio") + 1)
         page.wait_for_function(
             "el => (el.querySelector('.cm-content') || {}).textContent?.includes('generate(')",
             arg=inserted.element_handle(), timeout=15_000)
