@@ -103,6 +103,21 @@ def test_300_cell_sweep_windowed_with_posters_plays_and_seeks(lab_server: Any, p
     studio.scroll_into_view_if_needed()
     assert contrast_failures(page, studio) == []
 
+    # Saved and reloaded, the page renders the studio again from the live kernel, and it
+    # gets the whole current state (the view asks for it once: `sync`).
+    page.locator(".jp-Notebook").first.click(position={"x": 5, "y": 5})
+    page.keyboard.press("Control+s")
+    page.wait_for_function("() => !document.querySelector('.jp-mod-dirty')", timeout=30_000)
+    page.reload(wait_until="domcontentloaded")
+    dismiss_popups(page)
+    studio = page.locator(".jp-Notebook .jp-CodeCell").first.locator(".sdw-studio")
+    studio.locator('[data-testid="prompt"]').wait_for(timeout=90_000)
+    page.wait_for_function(
+        "n => document.querySelector('.sdw-gallery .sdw-count')?.textContent"
+        ".includes(`${n}/${n} done`)", arg=sweep_notebook.CELLS, timeout=60_000)
+    assert studio.locator(".sdw-job-slot").count() == sweep_notebook.CELLS
+    assert studio.locator(".sdw-jobs .sdw-count").inner_text() == str(sweep_notebook.CELLS)
+
 
 def test_contrast_in_lab_dark_and_a_narrow_window(lab_server: Any, page: Any,
                                                   shots: Any) -> None:
