@@ -7,8 +7,10 @@ headless Debian Chromium through Playwright, and generates `JOBS` 720p 16:9 15 s
 audio through the widget's own controls (`data-testid` hooks of docs/widget-protocol.md).
 
 In the page, a MutationObserver stamps `performance.now()` when a card's `data-status`
-becomes `succeeded` and when its `job-video` element appears; a capturing `canplay` listener
-stamps when that video reaches readyState ≥ 3. The figure is canplay − succeeded.
+becomes `succeeded`, when its poster's play button appears (and presses it at once, as a
+person waiting for the take would: video bytes travel only when a take is played), and when
+its `job-video` element appears; a capturing `canplay` listener stamps when that video
+reaches readyState ≥ 3. The figure is canplay − succeeded.
 """
 
 from __future__ import annotations
@@ -42,7 +44,8 @@ TARGET_MS = 1000.0
 RECORDER = """
 () => {
   if (window.__bench) return;
-  const marks = (window.__bench = {succeeded: {}, attached: {}, canplay: {}, ready: {}});
+  const marks = (window.__bench = {succeeded: {}, played: {}, attached: {}, canplay: {},
+                                   ready: {}});
   const stamp = (kind, id) => {
     if (id && !(id in marks[kind])) marks[kind][id] = performance.now();
   };
@@ -52,6 +55,11 @@ RECORDER = """
     cards.push(...node.querySelectorAll('[data-testid="job"]'));
     for (const card of cards) {
       if (card.dataset.status === "succeeded") stamp("succeeded", card.dataset.jobId);
+      const play = card.querySelector('[data-testid="job-play"]');
+      if (play && !(card.dataset.jobId in marks.played) && !play.getAttribute("aria-busy")) {
+        stamp("played", card.dataset.jobId);
+        play.click();
+      }
     }
     const videos = node.matches('video[data-testid="job-video"]') ? [node] : [];
     videos.push(...node.querySelectorAll('video[data-testid="job-video"]'));
@@ -63,7 +71,11 @@ RECORDER = """
   new MutationObserver((records) => {
     for (const r of records) {
       if (r.type === "attributes") scan(r.target);
-      else r.addedNodes.forEach(scan);
+      else {
+        r.addedNodes.forEach(scan);
+        const card = r.target.closest && r.target.closest('[data-testid="job"]');
+        if (card) scan(card);
+      }
     }
   }).observe(document.body, {subtree: true, childList: true, attributes: true,
                              attributeFilter: ["data-status"]});
@@ -238,7 +250,8 @@ def _one_job(page: Any, studio: Any, index: int) -> dict[str, float]:
         " return (id in m.canplay) || (card && ['failed', 'error', 'cancelled']"
         ".includes(card.dataset.status)); }", arg=job_id, timeout=JOB_TIMEOUT_MS)
     marks = page.evaluate(
-        "(id) => ({succeeded: window.__bench.succeeded[id], attached: window.__bench.attached[id],"
+        "(id) => ({succeeded: window.__bench.succeeded[id], played: window.__bench.played[id],"
+        " attached: window.__bench.attached[id],"
         " canplay: window.__bench.canplay[id], ready: window.__bench.ready[id],"
         " status: document.querySelector(`[data-testid=\"job\"][data-job-id=\"${id}\"]`)"
         ".dataset.status, params: document.querySelector("
@@ -272,7 +285,8 @@ def _measure() -> list[dict[str, float]]:
 
 def run() -> list[Row]:
     """Generate the clips in JupyterLab and return the rows for the table."""
-    name = f"5a. job succeeded → <video> playable, 720p 15 s + audio (max of {JOBS})"
+    name = (f"5a. job succeeded → <video> playable (play pressed at once), 720p 15 s + audio"
+            f" (max of {JOBS})")
     target = f"≤ {TARGET_MS:,.0f} ms"
     if not Path(CHROMIUM).exists():
         return [missing(name, target, f"{CHROMIUM} is not installed")]
@@ -281,16 +295,20 @@ def run() -> list[Row]:
     except ImportError as exc:
         return [missing(name, target, f"playwright is missing ({exc})")]
     total = [j["canplay"] - j["succeeded"] for j in jobs]
-    bytes_in = [j["attached"] - j["succeeded"] for j in jobs]
+    poster = [j["played"] - j["succeeded"] for j in jobs]
+    bytes_in = [j["attached"] - j["played"] for j in jobs]
     decode = [j["canplay"] - j["attached"] for j in jobs]
     for i, job in enumerate(jobs):
-        print(f"  job {i + 1}: succeeded → video element {bytes_in[i]:.0f} ms, → canplay "
-              f"{total[i]:.0f} ms (readyState {job['ready']}); {job['params']}")
+        print(f"  job {i + 1}: succeeded → play {poster[i]:.0f} ms, → video element "
+              f"{poster[i] + bytes_in[i]:.0f} ms, → canplay {total[i]:.0f} ms "
+              f"(readyState {job['ready']}); {job['params']}")
     return [
         at_most(name, max(total), TARGET_MS, "ms", 0),
-        info("5b. of which: kernel download + bytes to the page / <video> to canplay",
-             f"{statistics.median(bytes_in):.0f} ms / {statistics.median(decode):.0f} ms "
-             f"(medians; total median {statistics.median(total):.0f} ms)"),
+        info("5b. of which: kernel download + poster / play → bytes in the page / <video> "
+             "to canplay",
+             f"{statistics.median(poster):.0f} / {statistics.median(bytes_in):.0f} / "
+             f"{statistics.median(decode):.0f} ms (medians; total median "
+             f"{statistics.median(total):.0f} ms)"),
     ]
 
 

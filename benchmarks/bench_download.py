@@ -1,7 +1,8 @@
 """#4 Download: a 200 MB result streamed to disk, `AsyncOxenClient.download` against `curl`.
 
-The simulator runs in a child process and hands out a 200 MB file (random bytes, hard-linked
-in place of a render) as a finished job's result. The same result URL is then fetched,
+The simulator runs in a child process and hands out a 200 MB file (a real 480p clip followed
+by a `free` box of random bytes, so the toolkit's whole-video check accepts it; hard-linked in
+place of a render) as a finished job's result. The same result URL is then fetched,
 alternately, by the toolkit (in this process) and by `curl -H "Authorization: Bearer ..."
 -o FILE URL`, `ROUNDS` times each after one warm-up round of both (not counted), into the
 same directory; each figure is the median.
@@ -29,6 +30,7 @@ from _common import (
     at_most,
     bench_main,
     info,
+    prerender,
     simulator_process,
 )
 
@@ -39,10 +41,15 @@ MODEL = "bytedance-seedance-2-0-fast-text-to-video"
 
 
 def _make_file(path: Path, size: int) -> Path:
-    """`size` random bytes (incompressible), written in 4 MiB pieces."""
+    """A whole MP4 of `size` bytes: a short real clip, then one `free` box (which players
+    skip) of random, incompressible bytes written in 4 MiB pieces."""
+    clip = prerender(path.with_name("clip.mp4"), seconds=1).read_bytes()
+    padding = size - len(clip) - 16
     piece = 4 << 20
     with open(path, "wb") as out:
-        left = size
+        out.write(clip)
+        out.write((1).to_bytes(4, "big") + b"free" + (padding + 16).to_bytes(8, "big"))
+        left = padding
         while left:
             out.write(os.urandom(min(piece, left)))
             left -= min(piece, left)

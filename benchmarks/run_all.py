@@ -1,4 +1,4 @@
-"""Run all seven benchmarks, print one table and write it into benchmarks/README.md.
+"""Run all eight benchmarks, print one table and write it into benchmarks/README.md.
 
 Each benchmark runs in its own fresh interpreter (`bench_*.py --json FILE`), so imports,
 memory and CPU time of one never leak into another. The browser one runs last. A benchmark
@@ -31,8 +31,10 @@ BENCHMARKS = [
     ("bench_import.py", "6. import time"),
     ("bench_render.py", "7. render speed"),
     ("bench_browser.py", "5. browser"),
+    ("bench_sweep.py", "8. 300-cell sweep"),
 ]
-TIMEOUT = 300  # seconds per benchmark
+TIMEOUT = 300  # seconds per benchmark, unless it has its own below
+TIMEOUTS = {"bench_sweep.py": 1200}  # two 300-cell sweeps, today's approach's is slow
 README = BENCH_DIR / "README.md"
 START = "<!-- bench-results:start -->"
 END = "<!-- bench-results:end -->"
@@ -46,13 +48,15 @@ def run_one(script: str, label: str) -> tuple[list[Row], float, str]:
     with tempfile.NamedTemporaryFile(suffix=".json") as out:
         try:
             done = subprocess.run([PYTHON, str(BENCH_DIR / script), "--json", out.name],
-                                  cwd=REPO, timeout=TIMEOUT, check=False)
+                                  cwd=REPO, timeout=TIMEOUTS.get(script, TIMEOUT),
+                                  check=False)
             rows = [Row(**r) for r in json.loads(Path(out.name).read_text() or "[]")]
             if done.returncode != 0 or not rows:
                 rows = [Row(label, f"not measured: {script} exited {done.returncode}",
                             "–", "–", False)]
         except subprocess.TimeoutExpired:
-            rows = [Row(label, f"not measured: timed out after {TIMEOUT} s", "–", "–", False)]
+            rows = [Row(label, f"not measured: timed out after "
+                        f"{TIMEOUTS.get(script, TIMEOUT)} s", "–", "–", False)]
     return rows, time.monotonic() - started, before
 
 

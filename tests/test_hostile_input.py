@@ -258,12 +258,13 @@ def test_any_state_update_from_the_front_end_is_applied_or_refused(studio, quiet
 
 
 message_types = st.sampled_from(["generate", "cancel", "video", "export", "new_take",
-                                 "unknown", "", None, 3])
+                                 "posters", "sync", "unknown", "", None, 3])
 messages = st.one_of(
     json_like,
     st.builds(lambda kind, extra: {**extra, "type": kind}, message_types,
-              st.dictionaries(st.sampled_from(["job_id", "flavour", "insert", "prompt",
-                                               "params", "type2"]), json_like, max_size=3)),
+              st.dictionaries(st.sampled_from(["job_id", "job_ids", "topic", "flavour",
+                                               "insert", "prompt", "params", "type2"]),
+                              json_like, max_size=3)),
 )
 
 
@@ -280,7 +281,7 @@ def test_any_message_from_the_front_end_is_refused_cleanly(studio, quiet_simulat
     if kind in ("generate", "export"):
         assert studio.error, "a refusal must say why"
     for sent, _buffers in studio.sent:
-        assert sent["type"] in ("video_error", "code") and json.dumps(sent)
+        assert sent["type"] in ("video_error", "code", "feed") and json.dumps(sent)
     assert quiet_simulator.stats() == {} and studio._session.jobs == {}
 
 

@@ -45,6 +45,17 @@ class Sent:
         widget.send = lambda content, buffers=None: self.messages.append((content, buffers))
 
 
+async def video_reply(sent: Sent, key: str) -> tuple[dict, list]:
+    """The answer (sent off the loop) to a view's ask for `key`'s video."""
+    for _ in range(600):
+        replies = [m for m in sent.messages if m[0].get("type") in ("video", "video_error")
+                   and m[0].get("job_id") == key]
+        if replies:
+            return replies[-1]
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"no video answer for {key}")
+
+
 def ui(widget: Studio, **content: object) -> None:
     widget._handle_message(widget, content, [])
 
@@ -127,7 +138,7 @@ async def test_a_new_studio_shows_the_folders_history_paged_and_filtered(past, s
             "succeeded", 5, ["best", "class demo"])
         assert card["cost"] == {"kind": "billed", "amount": "0.32"}
         ui(studio, type="video", job_id=card["id"])
-        ((reply, buffers),) = sent.messages
+        reply, buffers = await video_reply(sent, card["id"])
         assert reply["type"] == "video" and buffers[0][4:8] == b"ftyp"
         ui(studio, type="history_restore", generation_id=found[0]["generation_id"])
         assert (studio.params["prompt"], studio.params["aspect_ratio"]) == (PROMPTS[0], "16:9")
@@ -248,10 +259,11 @@ async def test_blind_comparison_of_a_2x2_sweep_records_and_ranks(tmp_path, simul
 
         sent = Sent(studio)
         ui(studio, type="blind_video", token=shown["pair"]["left"])
-        ((reply, buffers),) = sent.messages
-        assert reply["job_id"] == shown["pair"]["left"] and buffers[0][4:8] == b"ftyp"
+        reply, buffers = await video_reply(sent, shown["pair"]["left"])
+        assert reply["type"] == "video" and buffers[0][4:8] == b"ftyp"
+        assert reply["name"] == shown["pair"]["left"] + ".mp4"  # the file's name says nothing
         ui(studio, type="blind_video", token="blind-guess-0-left")
-        assert sent.messages[-1][0]["type"] == "video_error"
+        assert (await video_reply(sent, "blind-guess-0-left"))[0]["type"] == "video_error"
 
         def wide_kite_first(job) -> int:
             params = job.request.params

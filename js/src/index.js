@@ -3,8 +3,9 @@
 //
 // The contract with the kernel (`Studio` in studio.py) is docs/widget-protocol.md. The
 // default export is a factory: anywidget calls it once per widget model, so the state made
-// here (the video cache, the last code export) is shared by every view of that model, and a
-// page reload (a new model) starts from scratch.
+// here (the jobs, the poster and video caches, the last code export) is shared by every view
+// of that model, and a page reload (a new model) starts from scratch and asks the kernel for
+// the whole current state.
 
 import "./studio.css";
 import { createModelState } from "./core/messages.js";
@@ -15,10 +16,12 @@ export default function createStudio() {
   return {
     initialize({ model }) {
       model.on("msg:custom", shared.onMessage);
+      shared.start(model);
       return () => {
         model.off("msg:custom", shared.onMessage);
         shared.videos.clear();
         shared.previews.clear();
+        shared.posters.clear();
       };
     },
 

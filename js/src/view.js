@@ -10,7 +10,7 @@ import { createGallery } from "./components/gallery.js";
 import { createHeader } from "./components/header.js";
 import { createHistory } from "./components/history.js";
 import { createJobList } from "./components/job-list.js";
-import { buildPlayer, videoEntry } from "./components/player.js";
+import { buildPlayer, mediaKeyOf, videoEntry } from "./components/player.js";
 import { createSpend, createSweepPreview } from "./components/sweep-preview.js";
 import { createStore } from "./core/store.js";
 import { h } from "./util/dom.js";
@@ -21,27 +21,58 @@ import { h } from "./util/dom.js";
  * @param {ReturnType<import("./core/messages.js").createModelState>} shared
  */
 export function renderView(model, el, shared) {
-  const store = createStore(model);
+  const store = createStore(model, { jobs: shared.jobs });
   const root = h("div", { class: "sdw-studio", "data-testid": "studio" });
   el.replaceChildren(root);
 
   const fields = () => store.fields();
   const fieldMap = () => new Map(store.fields().map((f) => [f.name, f]));
 
-  /** Players for cards, the compare panel and the gallery. */
+  /** Jobs whose play button was pressed: their video plays as soon as it is here. */
+  const autoplay = new Set();
+
+  /** Posters and players for cards, the compare panel and the gallery. */
   const media = {
-    entry: (job) => videoEntry(job, shared.videos, store.send),
-    player: (job, entry, options = {}) =>
-      buildPlayer(job, entry, {
+    /** The video's cache entry (`{state: "poster"}` until played), null without a video. */
+    entry: (job) => videoEntry(job, shared.videos),
+    /** The poster's URL when here, else null (and asked for, once). */
+    poster(job) {
+      if (!videoEntry(job, shared.videos)) return null;
+      const url = shared.posters.url(job.id);
+      if (url === null) shared.posters.want(job.id, store.send);
+      return url;
+    },
+    /** Ask for the video (the play button); it plays once here. */
+    play(job) {
+      autoplay.add(job.id);
+      shared.videos.request(job.id, store.send);
+      refreshMedia(job.id);
+    },
+    /** Ask for the video without playing it (the compare panel), and return its entry. */
+    load(job) {
+      if (!videoEntry(job, shared.videos)) return null;
+      return shared.videos.request(job.id, store.send);
+    },
+    /** A key that changes exactly when the player must be rebuilt. */
+    key: (job, entry) => mediaKeyOf(job, entry, job ? shared.posters.url(job.id) : null),
+    player(job, entry, options = {}) {
+      const ready = entry?.state === "ready";
+      const start = ready && autoplay.delete(job.id);
+      return buildPlayer(job, entry, {
         busy: Boolean(job) && store.vocabulary().running.has(String(job.status)),
         onRetry: job
           ? () => {
               shared.videos.forget(job.id);
-              refreshMedia(job.id);
+              media.play(job);
             }
           : null,
+        poster: job ? media.poster(job) : null,
+        onPlay: job ? () => media.play(job) : null,
+        autoplay: start,
+        onVideo: (video) => video.addEventListener("play", () => shared.videos.touch(job.id)),
         ...options,
-      }),
+      });
+    },
   };
 
   const header = createHeader(store);
@@ -89,9 +120,10 @@ export function renderView(model, el, shared) {
     blind.refreshMedia(id);
   }
 
-  function renderJobs() {
-    jobs.render();
-    gallery.render();
+  /** @param {{changed: Set<string>, reordered: boolean}} [change] from the job feed */
+  function renderJobs(_name, change) {
+    jobs.render(change);
+    gallery.render(change);
     compare.render();
   }
 
@@ -125,7 +157,7 @@ export function renderView(model, el, shared) {
       renderJobs();
     }),
     shared.listen((event) => {
-      if (event.type === "video") refreshMedia(event.job_id);
+      if (event.type === "video" || event.type === "poster") refreshMedia(event.job_id);
       else if (event.type === "code") exportPanel.show(event.code);
     }),
   ];
@@ -148,6 +180,7 @@ export function renderView(model, el, shared) {
         form.dispose,
         jobs.dispose,
         history.dispose,
+        gallery.dispose,
         compare.dispose,
         exportPanel.dispose,
       ]) {

@@ -28,6 +28,12 @@ export function fakeModel(initial = {}, { echo = true } = {}) {
     emit(event, ...args) {
       for (const fn of [...(handlers.get(event) || [])]) fn(...args);
     },
+    /** The kernel sends jobs as its feed does (a snapshot, or a patch of changed jobs). */
+    kernelJobs(jobs, { snapshot = true } = {}) {
+      model.rev = (model.rev || 0) + 1;
+      const items = jobs.map((job) => ({ rev: model.rev, ...job }));
+      model.emit("msg:custom", { type: "feed", topic: "jobs", snapshot, items }, []);
+    },
     /** The kernel changes a trait. */
     kernelSet(name, value) {
       traits.set(name, value);

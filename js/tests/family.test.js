@@ -55,14 +55,13 @@ const MODELS = [
   { id: "r2v", display_name: "Fast - Reference to Video", kind: "reference-to-video" },
 ];
 
-function render(traits) {
+function render({ jobs = [], ...traits } = {}) {
   const model = fakeModel({
     model: "i2v",
     model_display_name: "Fast - Image to Video",
     models: MODELS,
     fields: I2V,
     params: { prompt: "" },
-    jobs: [],
     backend: { simulated: true },
     error: "",
     gallery: {},
@@ -80,6 +79,7 @@ function render(traits) {
   const el = document.createElement("div");
   document.body.append(el);
   const stopView = widget.render({ model, el });
+  model.kernelJobs(jobs);
   return {
     model,
     $: (sel) => el.querySelector(sel),
@@ -293,7 +293,7 @@ describe("models side by side", () => {
         cost_by_model: { t2v: 0.5, i2v: 1 },
       },
     });
-    const heads = $$(".sdw-gallery-colhead .sdw-axis-model").map((h) => h.textContent);
+    const heads = $$(".sdw-gallery-label .sdw-axis-model").map((h) => h.textContent);
     expect(heads).toEqual(["Fast - Text to Video", "Fast - Image to Video"]);
     expect($('[data-testid="gallery"]').textContent).toContain(
       "(Fast - Text to Video $0.50, Fast - Image to Video $1.00)",

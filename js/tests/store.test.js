@@ -1,4 +1,5 @@
 import { describe, expect, it, vi } from "vitest";
+import { createFeed } from "../src/core/feed.js";
 import { createStore } from "../src/core/store.js";
 import { fakeModel, VOCABULARY } from "./fake-model.js";
 
@@ -24,15 +25,20 @@ describe("store: every write and redraw goes through one place", () => {
     expect(redraw).toHaveBeenCalledTimes(1);
   });
 
-  it("redraws on the kernel's changes", () => {
-    const model = fakeModel({ jobs: [] });
-    const store = createStore(model);
+  it("redraws on the kernel's changes, saying which jobs changed", () => {
+    const model = fakeModel({});
+    const jobs = createFeed("jobs");
+    const store = createStore(model, { jobs });
     const redraw = vi.fn();
     store.subscribe(["jobs", "gallery"], redraw);
-    model.kernelSet("jobs", [{ id: 7, status: "queued" }]);
+    jobs.receive({ type: "feed", topic: "jobs", snapshot: true, items: [{ id: 7, rev: 1 }] });
     model.kernelSet("gallery", {});
-    expect(redraw.mock.calls).toEqual([["jobs"], ["gallery"]]);
-    expect(store.jobs()).toEqual([{ id: "7", status: "queued" }]);
+    expect(redraw.mock.calls).toEqual([
+      ["jobs", { changed: new Set(["7"]), reordered: true }],
+      ["gallery", undefined],
+    ]);
+    expect(store.jobs()).toEqual([{ id: "7", rev: 1 }]);
+    expect(store.job("7")).toEqual({ id: "7", rev: 1 });
   });
 
   it("removes a param with undefined and merges only known fields", () => {
@@ -76,9 +82,7 @@ describe("store: every write and redraw goes through one place", () => {
   });
 
   it("tolerates malformed traits", () => {
-    const store = createStore(
-      fakeModel({ jobs: "x", params: [1], compare: null, fields: [null, {}] }),
-    );
+    const store = createStore(fakeModel({ params: [1], compare: null, fields: [null, {}] }));
     expect(store.jobs()).toEqual([]);
     expect(store.params()).toEqual({});
     expect(store.compareIds()).toEqual([]);

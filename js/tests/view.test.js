@@ -5,13 +5,12 @@ import { galleryLayout } from "../src/components/gallery.js";
 import createStudio from "../src/index.js";
 import { FIELDS, fakeJob, fakeModel, VOCABULARY } from "./fake-model.js";
 
-function render(traits = {}) {
+function render({ jobs = [], ...traits } = {}) {
   const model = fakeModel({
     model: "bytedance-seedance-2-0-fast-text-to-video",
     model_display_name: "Seedance 2.0 Fast",
     fields: FIELDS,
     params: { prompt: "", resolution: "720p", duration: 5, aspect_ratio: "16:9" },
-    jobs: [],
     backend: { simulated: true, label: "Simulated" },
     error: "",
     gallery: {},
@@ -24,6 +23,7 @@ function render(traits = {}) {
   const el = document.createElement("div");
   document.body.append(el);
   const stopView = widget.render({ model, el });
+  model.kernelJobs(jobs);
   const $ = (sel) => el.querySelector(sel);
   const $$ = (sel) => [...el.querySelectorAll(sel)];
   return {
@@ -89,7 +89,7 @@ describe("studio view", () => {
     expect($('[data-testid="char-count"]').textContent).toBe("5 characters");
     $('[data-testid="generate"]').click();
     expect(model.get("params").prompt).toBe("a fox");
-    expect(model.sent).toEqual([{ type: "generate" }]);
+    expect(model.sent).toEqual([{ type: "sync", topic: "jobs" }, { type: "generate" }]);
     stop();
     vi.useRealTimers();
   });
@@ -126,22 +126,46 @@ describe("studio view", () => {
   it("orders cards newest first and counts the running ones", () => {
     const { model, $, $$, stop } = render();
     expect($(".sdw-empty").hidden).toBe(false);
-    model.kernelSet("jobs", [
-      fakeJob({ id: "b", status: "processing" }),
+    expect(model.sent).toContainEqual({ type: "sync", topic: "jobs" });
+    model.kernelJobs([
+      fakeJob({ id: "b", status: "processing", created_at: 1002 }),
       fakeJob({ id: "a", status: "succeeded", finished_at: 1003 }),
     ]);
     expect($$('[data-testid="job"]').map((c) => c.dataset.jobId)).toEqual(["b", "a"]);
     expect($(".sdw-jobs .sdw-count").textContent).toBe("2 · 1 running");
     expect($(".sdw-empty").hidden).toBe(true);
-    model.kernelSet("jobs", [fakeJob({ id: "a", status: "succeeded", finished_at: 1003 })]);
+    // A patch names only the job that changed; a newer job goes first.
+    model.kernelJobs([fakeJob({ id: "c", status: "queued", created_at: 1009 })], {
+      snapshot: false,
+    });
+    expect($$('[data-testid="job"]').map((c) => c.dataset.jobId)).toEqual(["c", "b", "a"]);
+    // An older revision of a job never undoes a newer one.
+    model.emit(
+      "msg:custom",
+      { type: "feed", topic: "jobs", snapshot: false, items: [fakeJob({ id: "c", rev: 0 })] },
+      [],
+    );
+    expect($('[data-job-id="c"]').dataset.status).toBe("queued");
+    // A snapshot drops the jobs it does not list.
+    model.kernelJobs([fakeJob({ id: "a", status: "succeeded", finished_at: 1003 })]);
     expect($$('[data-testid="job"]').map((c) => c.dataset.jobId)).toEqual(["a"]);
     stop();
   });
 
-  it("asks for a finished video once and plays it from a Blob URL", () => {
+  it("shows the poster, asks for the video only on play, and plays it from a Blob URL", async () => {
     const { model, $, stop } = render({
       jobs: [fakeJob({ status: "succeeded", video: "gen.mp4", finished_at: 1005 })],
     });
+    await Promise.resolve(); // the posters asked for in one moment go out together
+    expect(model.sent.filter((m) => m.type === "posters")).toEqual([
+      { type: "posters", job_ids: ["job-1"] },
+    ]);
+    expect(model.sent.filter((m) => m.type === "video")).toEqual([]);
+    model.emit("msg:custom", { type: "poster", job_id: "job-1", mime: "image/jpeg" }, [
+      new Uint8Array([255, 216, 255]).buffer,
+    ]);
+    expect($('[data-testid="poster"]').getAttribute("src")).toMatch(/^blob:/);
+    $('[data-testid="job-play"]').click();
     expect(model.sent.filter((m) => m.type === "video")).toEqual([
       { type: "video", job_id: "job-1" },
     ]);
@@ -153,23 +177,26 @@ describe("studio view", () => {
     const video = $('[data-testid="job-video"]');
     expect(video.getAttribute("src")).toMatch(/^blob:/);
     expect($('[data-testid="job-download"]').getAttribute("download")).toBe("gen.mp4");
-    model.kernelSet("jobs", [
-      fakeJob({ status: "succeeded", video: "gen.mp4", finished_at: 1005 }),
-    ]);
+    expect(video.getAttribute("poster")).toMatch(/^blob:/);
+    model.kernelJobs([fakeJob({ status: "succeeded", video: "gen.mp4", finished_at: 1005 })], {
+      snapshot: false,
+    });
     expect(model.sent.filter((m) => m.type === "video")).toHaveLength(1);
     stop();
   });
 
-  it("lays the gallery out from its items, last axis as columns", () => {
+  it("lays the gallery out in groups of the other axes, each cell labelled with the last", () => {
     const jobs = SWEEP.items.map((it) =>
       fakeJob({ id: it.job_id, status: "queued", params: { resolution: "480p", ...it.values } }),
     );
     const { model, $, $$, stop } = render({ gallery: SWEEP, jobs });
     expect($('[data-testid="gallery"]').hidden).toBe(false);
-    expect($$(".sdw-gallery-colhead").map((n) => n.textContent)).toEqual([
-      "Aspect ratio16:9",
-      "Aspect ratio1:1",
-      "Aspect ratio9:16",
+    expect($$('[data-testid="gallery-label"]').map((n) => n.textContent)).toEqual(
+      ["16:9", "1:1", "9:16", "16:9", "1:1", "9:16"].map((r) => `Aspect ratio${r}`),
+    );
+    expect($$(".sdw-gallery-rowhead").map((n) => n.textContent)).toEqual([
+      "Promptfox",
+      "Promptowl",
     ]);
     expect($$('[data-testid="gallery-cell"]').map((c) => c.dataset.jobId)).toEqual([
       "j00",
@@ -219,6 +246,21 @@ describe("studio view", () => {
     model.kernelSet("error", "");
     expect($('[data-testid="form-error"]').hidden).toBe(true);
     stop();
+  });
+
+  it("renders from saved state without a kernel, saying the jobs need one", () => {
+    const model = fakeModel({ fields: FIELDS, params: {}, vocabulary: VOCABULARY });
+    model.send = () => {
+      throw new Error("no comm");
+    };
+    vi.spyOn(console, "warn").mockImplementation(() => {});
+    const widget = createStudio();
+    widget.initialize({ model });
+    const el = document.createElement("div");
+    widget.render({ model, el });
+    expect(el.querySelector('[data-testid="jobs-empty"]').textContent).toMatch(/kernel/);
+    model.kernelJobs([]); // the kernel answers: an empty studio says so
+    expect(el.querySelector('[data-testid="jobs-empty"]').textContent).toMatch(/No jobs yet/);
   });
 
   it("leaves no listeners on the model after the view and model close", () => {

@@ -161,12 +161,14 @@ class Controller:
         holds (after a restart or a crash). An intent whose holder stopped before sending it
         is dropped: nothing was paid."""
         keys: dict[str, tuple[str, dict[str, Any], int]] = {}
-        for intent in self.ledger.unsettled(self.namespace):
+        # The two scans read the ledger (a long history costs ~0.5 s to read whole): off
+        # the loop, so a new Studio's kernel stays responsive while they run.
+        for intent in await asyncio.to_thread(self.ledger.unsettled, self.namespace):
             if intent.phase == PREPARED and not intent.holder_alive:
                 self.ledger.void(intent, "its holder stopped before sending it")
             elif intent.unresolved:
                 keys[intent.cache_key] = (intent.model, intent.params, intent.take)
-        for record in self.ledger.unfinished(self.namespace):
+        for record in await asyncio.to_thread(self.ledger.unfinished, self.namespace):
             keys.setdefault(record.cache_key, (record.model, record.params, record.take))
         known = {j.cache_key for j in self.jobs.values()}
         resumed = []

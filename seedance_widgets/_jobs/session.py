@@ -15,7 +15,7 @@ from typing import Any
 from .._contract.pricing import cost_of
 from .._contract.request import VideoRequest
 from .._contract.schema import bundled_model
-from .._contract.states import JobState, LocalError, Succeeded, state_from_record
+from .._contract.states import JobState, LocalError, Succeeded, Unconfirmed, state_from_record
 from .._contract.status import Generation, Status
 from ..errors import InvalidRequestError, SeedanceError
 from .billing import estimate_of
@@ -55,8 +55,10 @@ class Session:
     def another_take(self, request: VideoRequest,
                      uploads: tuple[LocalInput, ...] = ()) -> Job:
         """A new video of `request` under its next take number (a click on Generate); refused
-        while the same request is still running here."""
-        if any(j.request == request and not j.done for j in self.jobs.values()):
+        while the same request is still running here, or unconfirmed (its card asks first).
+        A take that has ended counts as ended at once, before its bill is read."""
+        if any(j.request == request and (j.state.running or isinstance(j.state, Unconfirmed))
+               for j in self.jobs.values()):
             raise SeedanceError("this request is already running")
         return self._pay_for(request, self.next_take(request), "this generation", uploads)
 

@@ -7,19 +7,19 @@ from collections.abc import Callable
 from typing import Any
 
 from .._jobs.blind import BlindComparison
+from .._jobs.job import Job
+from .media import MediaServer
 from .views import blind_token, blind_view
 
 __all__ = ["BlindPanel"]
-
-Send = Callable[..., None]
 
 
 class BlindPanel:
     """Shows one comparison at a time in the `blind` trait (`publish`)."""
 
-    def __init__(self, publish: Callable[[dict[str, Any]], None], send: Send):
+    def __init__(self, publish: Callable[[dict[str, Any]], None], media: MediaServer):
         self.publish = publish
-        self.send = send
+        self.media = media
         self.comparison: BlindComparison | None = None
 
     def show(self, comparison: BlindComparison) -> None:
@@ -48,20 +48,9 @@ class BlindPanel:
         """`{"type": "blind_video", "token": t}`: the bytes of the current pair's side `t`
         names, sent as a `video` message under the token (never the job's id)."""
         token = str(content.get("token"))
-        job = self._job_of(token)
-        if job is None or job.video_path is None:
-            self.send({"type": "video_error", "job_id": token, "error": "no such video"})
-            return
-        try:
-            data = job.video_path.read_bytes()
-        except OSError as exc:
-            self.send({"type": "video_error", "job_id": token, "error": str(exc)})
-            return
-        mime = "video/quicktime" if job.video_path.suffix == ".mov" else "video/mp4"
-        self.send({"type": "video", "job_id": token, "name": f"{token}{job.video_path.suffix}",
-                   "mime": mime}, buffers=[data])
+        self.media.request_video_as(token, self._job_of(token))
 
-    def _job_of(self, token: str) -> Any:
+    def _job_of(self, token: str) -> Job | None:
         comparison = self.comparison
         if comparison is None or comparison.pair is None:
             return None

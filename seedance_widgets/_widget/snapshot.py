@@ -1,9 +1,10 @@
 """A static snapshot of a Studio for viewers without a kernel (nbconvert HTML, GitHub).
 
-The widget is displayed together with a plain HTML output (`display_id`-updated as jobs
-change) showing each job's parameters, status and a small JPEG poster frame. The live
-widget's CSS hides `.sdw-static`, so a running notebook shows only the widget; a saved
-notebook opened without a kernel shows the snapshot. No video bytes, no secrets.
+The widget is displayed together with a plain HTML output (`display_id`-updated when the
+last running job settles: each update is a whole output with its posters) showing each
+job's parameters, status and a small JPEG poster frame. The live widget's CSS hides
+`.sdw-static`, so a running notebook shows only the widget; a saved notebook opened without
+a kernel shows the snapshot. No video bytes, no secrets.
 """
 
 from __future__ import annotations
@@ -11,18 +12,16 @@ from __future__ import annotations
 import base64
 import contextvars
 import html
-import io
-import logging
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+from .posters import poster_jpeg
 
 if TYPE_CHECKING:
     from .._jobs.job import Job
 
 __all__ = ["Snapshot", "poster_data_url"]
-
-log = logging.getLogger(__name__)
 
 MAX_JOBS = 12
 POSTER_WIDTH = 160
@@ -104,16 +103,7 @@ class Snapshot:
 
 def poster_data_url(path: Path, width: int = POSTER_WIDTH) -> str | None:
     """A small JPEG of the video's first frame as a data URL, or None if it can't be read."""
-    try:
-        import av
-
-        with av.open(str(path)) as container:
-            frame = next(container.decode(video=0))
-            image = frame.to_image()
-    except Exception as exc:  # a broken or missing file must not break the notebook
-        log.debug("no poster for %s: %s", path, exc)
+    jpeg = poster_jpeg(path, box=width)
+    if jpeg is None:
         return None
-    image.thumbnail((width, width * 2))
-    buffer = io.BytesIO()
-    image.convert("RGB").save(buffer, format="JPEG", quality=70)
-    return "data:image/jpeg;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
+    return "data:image/jpeg;base64," + base64.b64encode(jpeg).decode("ascii")

@@ -2,7 +2,8 @@
 
 The protocol between this class and `static/studio.js` is documented in
 `docs/widget-protocol.md`. The API key stays in the kernel: it is in no trait, message or
-exported code, and videos reach the browser as message buffers, never as synced state.
+exported code. Jobs reach the views as per-job messages (`feed.py`), posters and videos as
+message buffers on request (`media.py`), never as synced state.
 """
 
 from __future__ import annotations
@@ -40,9 +41,11 @@ from .._wiring import choose_backend, wire
 from ..errors import InvalidRequestError, NotFoundError, SeedanceError
 from .blind_panel import BlindPanel
 from .cells import CellInserter
+from .feed import Feed
 from .file_drop import FileDrops
 from .history_panel import HistoryPanel
 from .judging import JUDGMENT_MESSAGES, judge
+from .media import MediaServer
 from .media_messages import MediaPreviews
 from .model_loading import load_spec
 from .snapshot import Snapshot
@@ -79,7 +82,6 @@ class Studio(anywidget.AnyWidget):
     models = traitlets.List(traitlets.Dict()).tag(sync=True)
     fields = traitlets.List(traitlets.Dict()).tag(sync=True)
     params = traitlets.Dict().tag(sync=True)
-    jobs = traitlets.List(traitlets.Dict()).tag(sync=True)
     backend = traitlets.Dict().tag(sync=True)
     error = traitlets.Unicode("").tag(sync=True)
     gallery = traitlets.Dict().tag(sync=True)
@@ -123,17 +125,21 @@ class Studio(anywidget.AnyWidget):
         self._closed = False
         self._session = self._wiring.session
         self._sweeps: list[Sweep] = []
+        self._snapshot = Snapshot(self)
+        self._feed = Feed("jobs", items=self._session.ordered, key=lambda job: job.id,
+                          view=job_view, send=self._send_to_views, loop=self._loop.loop)
+        self._media = MediaServer(self._session.jobs, self._send_to_views, self._loop.loop,
+                                  self._report_error)
         self._history_panel = HistoryPanel(self._session, self._set_history,
                                            on_refresh=self._refresh_spend)
-        self._blind_panel = BlindPanel(self._set_blind,
-                                       lambda *args, **kwargs: self.send(*args, **kwargs))
+        self._blind_panel = BlindPanel(self._set_blind, self._media)
         self._history_panel.refresh(new_takes=True)
         self._wiring.controller.observe(self._job_changed)
         self._cells = CellInserter()
-        self._snapshot = Snapshot(self)
         inputs = self._wiring.controller.ledger.folder / "inputs"
-        self._drops = FileDrops(inputs, lambda: self._spec, self._answer, self._accept_file)
-        self._previews = MediaPreviews(self._wiring, self._loop, self._answer)
+        self._drops = FileDrops(inputs, lambda: self._spec, self._send_to_views,
+                                self._accept_file)
+        self._previews = MediaPreviews(self._wiring, self._loop, self._send_to_views)
         self.on_msg(self._handle_message)
         self._loop.spawn(self._wiring.controller.resume(), self._report_error)
 
@@ -141,13 +147,18 @@ class Studio(anywidget.AnyWidget):
         """Never raises, even on a Studio whose construction failed half-way."""
         backend = getattr(self, "_backend", None)
         try:
-            model, jobs = self.model, len(self.jobs)
+            model, jobs = self.model, len(self._session.jobs)
         except Exception:
             model, jobs = None, 0
         return (f"Studio(model={model!r}, backend={getattr(backend, 'label', None)!r}, "
                 f"jobs={jobs})")
 
     # -- Python API -----------------------------------------------------------------------
+
+    @property
+    def jobs(self) -> list[dict[str, Any]]:
+        """Every job of this studio, newest first, as the cards show them."""
+        return [job_view(job) for job in self._session.ordered()]
 
     @property
     def spec(self) -> ModelSpec:
@@ -380,7 +391,8 @@ class Studio(anywidget.AnyWidget):
                        local_files=prepared.local_paths(), assets_repo=self._backend.assets)
 
     def insert_code(self, flavour: Flavour = "toolkit") -> str:
-        """Put the exported code into the next cell (works in JupyterLab, VS Code, Colab)."""
+        """Put the exported code into the next cell, from a running cell (IPython's
+        `set_next_input`: JupyterLab, Notebook, VS Code, Colab); returns the code."""
         code = self.to_code(flavour)
         self._cells.set_next_input(code)
         return code
@@ -395,6 +407,7 @@ class Studio(anywidget.AnyWidget):
             return
         self._closed = True
         self._drops.close()
+        self._feed.close()
         if self._loop.owned:  # a private loop: shut down, then stop its thread
             self._loop.run(self._shutdown(), timeout=60)
             self._loop.close()
@@ -421,7 +434,8 @@ class Studio(anywidget.AnyWidget):
             super().set_state(allowed)
         except traitlets.TraitError as exc:
             self.error = str(exc)
-        refused = [k for k in sync_data if k not in allowed or sync_data[k] != getattr(self, k)]
+        refused = [k for k in sync_data if k in self.keys
+                   and (k not in allowed or sync_data[k] != getattr(self, k))]
         if refused:
             self.send_state(refused)
 
@@ -518,6 +532,8 @@ class Studio(anywidget.AnyWidget):
             "adopt": self._ui_adopt,
             "resubmit": self._ui_resubmit,
             "video": self._ui_video,
+            "posters": self._ui_posters,
+            "sync": self._ui_sync,
             "export": self._ui_export,
             "new_take": self._ui_new_take,
             "history": self._history_panel.ask,
@@ -567,26 +583,24 @@ class Studio(anywidget.AnyWidget):
             self.new_take(job)
 
     def _ui_video(self, content: dict[str, Any]) -> None:
-        job_id = str(content.get("job_id"))
-        job = self._session.jobs.get(job_id)
-        if job is None or job.video_path is None:
-            self.send({"type": "video_error", "job_id": job_id, "error": "no video yet"})
-            return
-        try:
-            data = job.video_path.read_bytes()
-        except OSError as exc:
-            self.send({"type": "video_error", "job_id": job_id, "error": str(exc)})
-            return
-        mime = "video/quicktime" if job.video_path.suffix == ".mov" else "video/mp4"
-        self.send({"type": "video", "job_id": job_id, "name": job.video_path.name,
-                   "mime": mime}, buffers=[data])
+        self._media.request_video(str(content.get("job_id")))
+
+    def _ui_posters(self, content: dict[str, Any]) -> None:
+        self._media.request_posters(content.get("job_ids"))
+
+    def _ui_sync(self, content: dict[str, Any]) -> None:
+        """A view opened (or reloaded): it gets every job once, then only changes."""
+        if content.get("topic", "jobs") == self._feed.topic:
+            self.send(self._feed.snapshot())
 
     def _ui_export(self, content: dict[str, Any]) -> None:
         flavour = content.get("flavour", "toolkit")
         code = self.to_code(flavour)
-        inserted = bool(content.get("insert")) and self._cells.insert_below(code)
+        wanted = bool(content.get("insert"))
+        inserted = wanted and self._cells.insert_below(code)
         self.error = ""
-        self.send({"type": "code", "flavour": flavour, "text": code, "inserted": inserted})
+        self.send({"type": "code", "flavour": flavour, "text": code, "inserted": inserted,
+                   "reason": self._cells.why_not() if wanted and not inserted else ""})
 
     def _ui_history_open(self, content: dict[str, Any]) -> None:
         self.open_take(str(content.get("generation_id")))
@@ -597,10 +611,17 @@ class Studio(anywidget.AnyWidget):
             self.start_sweep(chosen)
 
     def _job_changed(self, job: Job) -> None:
-        ordered = self._session.ordered()
-        self.jobs = [job_view(job) for job in ordered]
-        self._snapshot.refresh(ordered)
+        self._feed.changed(job)
         self._history_panel.job_changed(job)
+        if not job.state.terminal:
+            return
+        if job.video_path is not None:
+            self._media.video_landed(job)
+        # The static snapshot (a whole HTML output with posters, tens of KB) is refreshed
+        # when the last running job settles, not at every change; at once, since a notebook
+        # run may end right after `await job`.
+        if not any(j.state.running for j in self._session.jobs.values()):
+            self._snapshot.refresh(self._session.ordered())
 
     def _set_history(self, view: dict[str, Any]) -> None:
         self.history_page = view
@@ -617,14 +638,16 @@ class Studio(anywidget.AnyWidget):
         """The live widget, plus a static snapshot for viewers without a kernel."""
         self._snapshot.display(self._session.ordered())
 
-    def _answer(self, content: dict[str, Any], buffers: list[bytes] | None = None) -> None:
-        """A message to the front end (looked up at each call, so a test can capture it)."""
+    def _send_to_views(self, content: dict[str, Any],
+                       buffers: list[bytes] | None = None) -> None:
+        """A message to the views (looked up at each call, so a test can capture `send`)."""
         self.send(content, buffers=buffers)
 
     def _report_error(self, error: BaseException) -> None:
         self.error = str(error)
 
     async def _shutdown(self) -> None:
+        await self._media.aclose()
         for interrupted in await self._wiring.controller.aclose():
             print(f"seedance: {interrupted}", file=sys.stderr)
         await self._wiring.client.aclose()

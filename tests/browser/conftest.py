@@ -89,7 +89,7 @@ def _write_settings(config_dir: Path) -> None:
         path.write_text(json.dumps(content))
 
 
-def _clean_env(tmp: Path) -> dict[str, str]:
+def _clean_env(tmp: Path, python: str = sys.executable) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items()
            if k not in {"OXEN_API_KEY", "OXEN_BASE_URL", "JUPYTER_PATH", "JUPYTER_DATA_DIR",
                         "JUPYTER_CONFIG_PATH", "JUPYTER_PREFER_ENV_PATH"}}
@@ -103,7 +103,7 @@ def _clean_env(tmp: Path) -> dict[str, str]:
         path.mkdir(parents=True, exist_ok=True)
         env[name] = str(path)
     _write_settings(dirs["JUPYTER_CONFIG_DIR"])
-    venv_bin = str(Path(sys.executable).parent)
+    venv_bin = str(Path(python).parent)
     env["PATH"] = venv_bin + os.pathsep + env.get("PATH", "")
     env["PYTHONUNBUFFERED"] = "1"
     env.pop("VIRTUAL_ENV", None)
@@ -134,10 +134,11 @@ def _stop(proc: subprocess.Popen[bytes]) -> None:
         proc.wait(timeout=10)
 
 
-def start_server(app: str, tmp: Path, extra_env: dict[str, str] | None = None
-                 ) -> tuple[JupyterServer, subprocess.Popen[bytes]]:
-    """Start `jupyter lab` or `jupyter notebook` in a copy of notebooks/ and wait for it
-    (its kernels see `extra_env` too, e.g. OXEN_* pointing at a simulator of the test's)."""
+def start_server(app: str, tmp: Path, extra_env: dict[str, str] | None = None,
+                 python: str = sys.executable) -> tuple[JupyterServer, subprocess.Popen[bytes]]:
+    """Start `jupyter lab` or `jupyter notebook` (of `python`'s environment) in a copy of
+    notebooks/ and wait for it (its kernels see `extra_env` too, e.g. OXEN_* pointing at a
+    simulator of the test's)."""
     root = tmp / "root"
     shutil.copytree(NOTEBOOKS, root, ignore=shutil.ignore_patterns(".ipynb_checkpoints",
                                                                    "videos", "*.mp4"))
@@ -145,7 +146,7 @@ def start_server(app: str, tmp: Path, extra_env: dict[str, str] | None = None
     token = secrets.token_hex(16)
     log = tmp / f"jupyter-{app}.log"
     cmd = [
-        sys.executable, "-m", "jupyter", app,
+        python, "-m", "jupyter", app,
         "--no-browser",
         "--ServerApp.open_browser=False",
         "--ServerApp.ip=127.0.0.1",
@@ -160,7 +161,8 @@ def start_server(app: str, tmp: Path, extra_env: dict[str, str] | None = None
     if hasattr(os, "geteuid") and os.geteuid() == 0:
         cmd.append("--allow-root")
     with log.open("wb") as out:
-        proc = subprocess.Popen(cmd, cwd=root, env={**_clean_env(tmp), **(extra_env or {})},
+        proc = subprocess.Popen(cmd, cwd=root,
+                                env={**_clean_env(tmp, python), **(extra_env or {})},
                                 stdout=out,
                                 stderr=subprocess.STDOUT, start_new_session=True)
     server = JupyterServer(app=app, base_url=f"http://127.0.0.1:{port}", token=token,

@@ -153,6 +153,13 @@ def wait_succeeded(page: Any, card: Any, job_id: str) -> list[str]:
 
 
 def check_video(page: Any, card: Any) -> dict[str, Any]:
+    """The card shows its poster (no video fetched); played, the whole clip plays."""
+    assert card.locator('[data-testid="job-video"]').count() == 0
+    poster = card.locator('[data-testid="poster"]')
+    poster.wait_for(timeout=30_000)
+    page.wait_for_function("i => i.complete && i.naturalWidth > 0",
+                           arg=poster.element_handle(), timeout=30_000)
+    card.locator('[data-testid="job-play"]').click()
     video = card.locator('[data-testid="job-video"]')
     video.wait_for(state="attached", timeout=30_000)
     page.wait_for_function(VIDEO_READY, arg=video.element_handle(), timeout=30_000)
@@ -340,18 +347,27 @@ def test_sweep_gallery_and_compare_jupyterlab(lab_server: Any, page: Any, shots:
     cells_ = gallery.locator('[data-testid="gallery-cell"]')
     cells_.first.wait_for(timeout=30_000)
     assert cells_.count() == 6
-    # The last axis (aspect ratio) gives the columns: 3 column heads, in the sweep's order.
-    heads = gallery.locator(".sdw-gallery-colhead").all_inner_texts()
-    assert [h.split()[-1] for h in heads] == ["16:9", "1:1", "9:16"], heads
+    # One group per prompt; each cell labelled with its value of the last axis (aspect ratio),
+    # in the sweep's order, wrapping into the width.
+    labels = gallery.locator('[data-testid="gallery-label"]').all_inner_texts()
+    assert [t.split()[-1] for t in labels] == ["16:9", "1:1", "9:16"] * 2, labels
+    assert gallery.locator(".sdw-gallery-rowhead").count() == 2
     page.wait_for_function(
         """() => { const cells = document.querySelectorAll('[data-testid="gallery-cell"]');
-                   return cells.length === 6 && [...cells].every(c =>
-                     c.dataset.status === 'succeeded' && c.querySelector('video')
-                     && c.querySelector('video').readyState >= 2); }""",
+                   return cells.length === 6 && [...cells].every(c => {
+                     const img = c.querySelector('[data-testid="poster"]');
+                     return c.dataset.status === 'succeeded' && img && img.complete
+                       && img.naturalWidth > 0; }); }""",
         timeout=JOB_TIMEOUT_MS)
-    sizes = cells_.locator("video").evaluate_all(
-        "vs => vs.map(v => [v.videoWidth, v.videoHeight])")
+    sizes = cells_.locator('[data-testid="poster"]').evaluate_all(
+        "is => is.map(i => [i.naturalWidth, i.naturalHeight])")
     assert [w > h for w, h in sizes] == [True, False, False] * 2, sizes
+    assert page.locator("video").count() == 0  # posters only until something is played
+    box = gallery.bounding_box()
+    assert all(c["x"] + c["width"] <= box["x"] + box["width"] + 1
+               for c in (cells_.nth(i).bounding_box() for i in range(6)))
+    toggles = cells_.locator('[data-testid="job-compare"]')
+    assert all(t.evaluate("b => b.scrollWidth <= b.clientWidth + 1") for t in toggles.all())
     gallery.scroll_into_view_if_needed()
     shots("gallery")
 

@@ -16,7 +16,6 @@ import {
 import { mediaSide, unconfirmedParts } from "./card-parts.js";
 import { chipFor } from "./chips.js";
 import { createJudgment } from "./judgment.js";
-import { mediaKeyOf } from "./player.js";
 
 /**
  * @typedef {object} CardContext
@@ -25,7 +24,8 @@ import { mediaKeyOf } from "./player.js";
  * @property {() => Map<string, object>} fieldMap fields by name
  * @property {(jobId: string) => HTMLElement} compareToggle
  * @property {() => void} flushForm sends text still waiting for its debounce
- * @property {{entry(job: object): object | null,
+ * @property {{entry(job: object): object | null, load(job: object): object | null,
+ *             key(job: object, entry: object | null): string, play(job: object): void,
  *             player(job: object, entry: object | null, options?: object): HTMLElement}} media
  */
 
@@ -210,7 +210,7 @@ export function createCard(id, ctx) {
       show(media, false);
       return;
     }
-    const key = `${mediaKeyOf(job, entry)}|${job.generation_id || ""}`;
+    const key = `${ctx.media.key(job, entry)}|${job.generation_id || ""}`;
     if (mediaKey === key) return;
     mediaKey = key;
     show(media, true);

@@ -5,7 +5,6 @@
 import { button, h, playQuietly } from "../util/dom.js";
 import { stableJson } from "../util/format.js";
 import { chipFor, textChip } from "./chips.js";
-import { mediaKeyOf } from "./player.js";
 
 const SYNC_TOLERANCE_S = 0.15;
 const MAX_COLUMNS = 4;
@@ -217,8 +216,8 @@ export function createCompare(ctx) {
     }
     for (const [id, col] of columns) {
       const job = jobs.get(id);
-      const entry = ctx.media.entry(job);
-      const mk = mediaKeyOf(job, entry);
+      const entry = ctx.media.load(job);
+      const mk = ctx.media.key(job, entry);
       if (col.mediaKey === mk) continue;
       col.mediaKey = mk;
       const player = ctx.media.player(job, entry, { compact: true });

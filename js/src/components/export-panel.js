@@ -10,14 +10,15 @@ const COPIED_MS = 1500;
 /**
  * The note above the code.
  * @param {string} label the flavour's display name
- * @param {{inserted: boolean}} code
+ * @param {{inserted: boolean, reason?: string}} code `reason`: why an asked-for insert
+ *        did not happen (the kernel's sentence, e.g. in VS Code or marimo)
  * @param {boolean} restored shown again in a new view (not the answer to this view's click)
  */
 export function codeNote(label, code, restored) {
   if (restored) return `${label} · last export`;
-  return code.inserted
-    ? `${label} · inserted in a new cell below`
-    : `${label} · copy it into a cell`;
+  if (code.inserted) return `${label} · inserted in a new cell below`;
+  if (code.reason) return `${label} · not inserted: ${code.reason}`;
+  return `${label} · copy it into a cell`;
 }
 
 /**
@@ -45,7 +46,7 @@ export function createExportPanel(ctx) {
     text: "Show code",
     onclick: () => request(false),
   });
-  const note = h("span", { class: "sdw-code-note" });
+  const note = h("span", { class: "sdw-code-note", "data-testid": "code-note", role: "status" });
   const copy = button({
     class: "sdw-btn sdw-btn-small",
     "data-testid": "copy-code",

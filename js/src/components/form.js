@@ -1,5 +1,7 @@
 // The request form: controls built from the `fields` trait (basic ones first, the rest behind
-// "More options"), the Generate button with its shortcut, and the kernel's last refusal.
+// "More options"), the Generate button with its shortcut, and the kernel's last refusal. In a
+// narrow studio (under 760 px, form.css) the form shows only the prompt and Generate until
+// its "Options" toggle opens the rest, so the job cards are one short scroll away.
 
 import { button, h, show } from "../util/dom.js";
 import { humanise, stableJson } from "../util/format.js";
@@ -61,6 +63,22 @@ export function createForm(ctx) {
     h("span", { class: "sdw-generate-icon", "aria-hidden": "true" }),
     "Generate",
   );
+  let optionsOpen = false;
+  const optionsToggle = button(
+    {
+      class: "sdw-btn sdw-btn-quiet sdw-form-options",
+      "data-testid": "form-options",
+      "aria-expanded": "false",
+      title: "Show every setting and the code export",
+      onclick: () => {
+        optionsOpen = !optionsOpen;
+        node.classList.toggle("sdw-form-open", optionsOpen);
+        optionsToggle.setAttribute("aria-expanded", String(optionsOpen));
+      },
+    },
+    h("span", { class: "sdw-caret", "aria-hidden": "true" }),
+    "Options",
+  );
   const error = h("div", {
     class: "sdw-form-error",
     "data-testid": "form-error",
@@ -78,6 +96,7 @@ export function createForm(ctx) {
       { class: "sdw-actions" },
       generateButton,
       h("span", { class: "sdw-hint", text: `${IS_MAC ? "⌘" : "Ctrl"}+Enter` }),
+      optionsToggle,
     ),
     error,
     ctx.exportNode,

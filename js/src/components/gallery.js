@@ -1,11 +1,20 @@
 // The sweep gallery (trait `gallery`): one cell per generation, laid out from the kernel's
-// `items` (each `{job_id, values}`) as a grid whose columns are the last axis and whose rows
-// are the other axes' combinations, in the order the items come.
+// `items` (each `{job_id, values}`): one group per combination of the other axes' values (in
+// the order the items come), headed by those values, whose cells (one per value of the last
+// axis, each labelled with it) wrap into rows that fit the width, whatever the axes. Each
+// group is windowed (core/windowed-list.js): only cells near the viewport exist.
 
+import { createWindowedList } from "../core/windowed-list.js";
 import { button, h } from "../util/dom.js";
 import { formatValue, hasRatios, humanise, plural, shorten, stableJson } from "../util/format.js";
 import { ratioShape } from "./chips.js";
-import { mediaKeyOf } from "./player.js";
+
+/** A cell's height before it was ever measured (a poster, its label and foot). */
+const CELL_ESTIMATE_PX = 230;
+/** Cells mounted at once across the groups (the first paint); the rest when scrolled to. */
+const EAGER_CELLS = 12;
+/** Up to this many cells the gallery stays whole (see windowed-list.js `keepAll`). */
+const KEEP_ALL_CELLS = 24;
 
 /**
  * The grid of a gallery, from its items alone (axes only name and order the columns).
@@ -86,8 +95,13 @@ export function createGallery(ctx) {
   const { store } = ctx;
   let key = "";
   let open = true;
-  /** @type {Map<string, {node: HTMLElement, pill: HTMLElement, media: HTMLElement, mediaKey: string | null}>} */
-  let cells = new Map();
+  /** @type {ReturnType<typeof createWindowedList>[]} */
+  let groups = [];
+  /** @type {Map<string, ReturnType<typeof createWindowedList>>} job id → its group */
+  let groupOf = new Map();
+  /** @type {Map<string, object>} job id → its item */
+  let itemOf = new Map();
+  let column = null;
 
   const body = h("div", { class: "sdw-gallery-body" });
   const info = h("span", { class: "sdw-count" });
@@ -138,13 +152,25 @@ export function createGallery(ctx) {
     );
   }
 
-  function cell(item) {
-    const id = String(item.job_id);
+  /** A mounted cell: its media, status pill and compare toggle, redrawn by `update`. */
+  function mountCell(id) {
+    const item = itemOf.get(id);
     const pill = h("span", { class: "sdw-pill sdw-pill-small" });
     const media = h("div", { class: "sdw-gallery-media" });
-    const node = h(
+    const values = item?.values && typeof item.values === "object" ? item.values : {};
+    const label =
+      column !== null
+        ? h(
+            "div",
+            { class: "sdw-gallery-label", "data-testid": "gallery-label" },
+            h("span", { class: "sdw-axis-name", text: humanise(column) }),
+            axisLabel(column, values[column]),
+          )
+        : null;
+    const cellNode = h(
       "div",
       { class: "sdw-gallery-cell", "data-testid": "gallery-cell", "data-job-id": id },
+      label,
       media,
       h(
         "div",
@@ -154,75 +180,85 @@ export function createGallery(ctx) {
         ctx.compareToggle(id),
       ),
     );
-    cells.set(id, { node, pill, media, mediaKey: null });
-    return node;
+    let mediaKey = null;
+    return {
+      node: cellNode,
+      update() {
+        const job = store.job(id);
+        const status = job ? String(job.status || "") : "missing";
+        pill.dataset.status = status;
+        pill.textContent = status;
+        cellNode.dataset.status = status;
+        const entry = ctx.media.entry(job);
+        const mk = ctx.media.key(job, entry);
+        if (mk === mediaKey) return;
+        mediaKey = mk;
+        media.replaceChildren(ctx.media.player(job, entry, { compact: true }));
+      },
+      refreshMedia() {
+        mediaKey = null;
+        this.update();
+      },
+    };
   }
 
   function build(layout) {
-    cells = new Map();
-    const grid = h("div", { class: "sdw-gallery-grid", role: "table" });
-    if (layout.flat) {
-      grid.style.gridTemplateColumns = "repeat(auto-fill, minmax(170px, 1fr))";
-      grid.append(...layout.items.map(cell));
-      return grid;
-    }
-    const { column, rowNames, columns, rows } = layout;
-    const head = rowNames.length ? "minmax(90px, max-content) " : "";
-    grid.style.gridTemplateColumns = `${head}repeat(${columns.length}, minmax(150px, 1fr))`;
-    if (rowNames.length) {
-      grid.append(
-        h("div", {
-          class: "sdw-gallery-corner",
-          role: "columnheader",
-          text: rowNames.map(humanise).join(" / "),
-        }),
-      );
-    }
-    for (const value of columns) {
-      grid.append(
-        h(
-          "div",
-          { class: "sdw-gallery-colhead", role: "columnheader" },
-          h("span", { class: "sdw-axis-name", text: humanise(column) }),
-          axisLabel(column, value),
-        ),
-      );
-    }
-    for (const row of rows) {
-      if (rowNames.length) {
-        grid.append(
-          h(
+    for (const group of groups) group.dispose();
+    groups = [];
+    groupOf = new Map();
+    itemOf = new Map(layout.items.map((item) => [String(item.job_id), item]));
+    column = layout.column;
+    let eager = EAGER_CELLS;
+    const small = layout.items.length <= KEEP_ALL_CELLS;
+    const rows = layout.flat ? [{ values: [], cells: layout.items }] : layout.rows;
+    const sections = rows.map((row) => {
+      const grid = h("div", { class: "sdw-gallery-grid" });
+      const ids = row.cells.filter(Boolean).map((item) => String(item.job_id));
+      const group = createWindowedList({
+        container: grid,
+        estimate: CELL_ESTIMATE_PX,
+        eager,
+        slotClass: "sdw-slot sdw-gallery-slot",
+        keepAll: () => small,
+        mount(id) {
+          const cell = mountCell(id);
+          cell.update();
+          return cell;
+        },
+      });
+      group.setKeys(ids);
+      eager = Math.max(0, eager - ids.length);
+      groups.push(group);
+      for (const id of ids) groupOf.set(id, group);
+      const head = layout.rowNames.length
+        ? h(
             "div",
-            { class: "sdw-gallery-rowhead", role: "rowheader" },
-            rowNames.map((n, i) =>
+            { class: "sdw-gallery-rowhead", role: "heading", "aria-level": "4" },
+            layout.rowNames.map((n, i) =>
               h(
-                "div",
-                {},
-                rowNames.length > 1
-                  ? h("span", { class: "sdw-axis-name", text: humanise(n) })
-                  : null,
+                "span",
+                { class: "sdw-gallery-rowvalue" },
+                h("span", { class: "sdw-axis-name", text: humanise(n) }),
                 axisLabel(n, row.values[i]),
               ),
             ),
-          ),
-        );
-      }
-      for (const item of row.cells) {
-        grid.append(
-          item ? cell(item) : h("div", { class: "sdw-gallery-cell sdw-gallery-empty", text: "—" }),
-        );
-      }
-    }
-    return grid;
+          )
+        : null;
+      return h("div", { class: "sdw-gallery-group", role: "group" }, head, grid);
+    });
+    body.replaceChildren(...sections);
   }
 
-  function render() {
+  /** @param {{changed: Set<string>, reordered: boolean}} [change] from the job feed */
+  function render(change) {
     const gallery = store.gallery();
     const layout = galleryLayout(gallery);
     if (!layout.items.length) {
       node.hidden = true;
+      for (const group of groups) group.dispose();
       body.replaceChildren();
-      cells = new Map();
+      groups = [];
+      groupOf = new Map();
       key = "";
       return false;
     }
@@ -231,38 +267,36 @@ export function createGallery(ctx) {
     let rebuilt = false;
     if (nextKey !== key) {
       key = nextKey;
-      body.replaceChildren(build(layout));
+      build(layout);
       rebuilt = true;
     }
-    const jobs = store.jobsById();
+    const ids = change && !rebuilt ? [...change.changed] : [...groupOf.keys()];
+    for (const id of ids) groupOf.get(id)?.item(id)?.update();
     const { running } = store.vocabulary();
     let done = 0;
-    for (const [id, c] of cells) {
-      const job = jobs.get(id);
-      const status = job ? String(job.status || "") : "missing";
-      if (job && !running.has(status)) done += 1;
-      c.pill.dataset.status = status;
-      c.pill.textContent = status;
-      c.node.dataset.status = status;
-      const entry = ctx.media.entry(job);
-      const mk = mediaKeyOf(job, entry);
-      if (c.mediaKey === mk) continue;
-      c.mediaKey = mk;
-      c.media.replaceChildren(ctx.media.player(job, entry, { compact: true }));
+    for (const id of groupOf.keys()) {
+      const job = store.job(id);
+      if (job && !running.has(String(job.status || ""))) done += 1;
     }
-    info.textContent = gallerySummary(gallery, layout.items.length, done, cells.size, modelNames());
+    info.textContent = gallerySummary(
+      gallery,
+      layout.items.length,
+      done,
+      groupOf.size,
+      modelNames(),
+    );
     return rebuilt;
   }
 
   return {
     node,
     render,
-    /** A job's video arrived or failed. */
+    /** A job's video or poster arrived or failed. */
     refreshMedia(jobId) {
-      const c = cells.get(jobId);
-      if (!c) return;
-      c.mediaKey = null;
-      render();
+      groupOf.get(jobId)?.item(jobId)?.refreshMedia();
+    },
+    dispose() {
+      for (const group of groups) group.dispose();
     },
   };
 }

@@ -2,8 +2,11 @@
 // that they changed. A write is `model.set` + `model.save_changes()`, and the redraw that
 // follows comes from the same change notification whether the kernel or this view made the
 // change (a host that does not echo local sets gets the notification from here instead).
+// The jobs are not a trait: they come from the model's job feed (core/feed.js), and their
+// "jobs" notification says which jobs changed ({changed: Set<id>, reordered}).
 
 import { stableJson } from "../util/format.js";
+import { createFeed } from "./feed.js";
 import { readVocabulary } from "./vocabulary.js";
 
 /** The traits a view listens to (docs/widget-protocol.md). */
@@ -13,7 +16,6 @@ export const TRAITS = [
   "models",
   "fields",
   "params",
-  "jobs",
   "backend",
   "error",
   "gallery",
@@ -32,8 +34,9 @@ const asList = (value) => (Array.isArray(value) ? value : []);
  * @param {{get(name: string): any, set(name: string, value: any): void, save_changes(): void,
  *          send(content: object): void, on(event: string, fn: Function): void,
  *          off(event: string, fn: Function): void}} model anywidget's model
+ * @param {{jobs?: ReturnType<typeof createFeed>}} [sources] the model's job feed
  */
-export function createStore(model) {
+export function createStore(model, { jobs = createFeed("jobs") } = {}) {
   /** @type {Map<string, Set<Function>>} */
   const listeners = new Map();
   const handlers = new Map();
@@ -42,10 +45,10 @@ export function createStore(model) {
   let vocabularyRaw;
   let vocabulary = readVocabulary(undefined);
 
-  function emit(name) {
+  function emit(name, detail) {
     for (const listener of [...(listeners.get(name) || [])]) {
       try {
-        listener(name);
+        listener(name, detail);
       } catch (err) {
         console.error("[seedance-studio]", err);
       }
@@ -60,6 +63,7 @@ export function createStore(model) {
     handlers.set(name, handler);
     model.on(`change:${name}`, handler);
   }
+  const unsubscribeJobs = jobs.subscribe((change) => emit("jobs", change));
 
   /** Write one trait to the kernel, then redraw whatever shows it (exactly once). */
   function write(name, value) {
@@ -90,12 +94,19 @@ export function createStore(model) {
     error: () => String(model.get("error") || ""),
 
     /** Jobs newest first, each with a string `id`. */
-    jobs: () =>
-      asList(model.get("jobs"))
-        .filter((j) => j && j.id !== undefined && j.id !== null)
-        .map((j) => ({ ...j, id: String(j.id) })),
+    jobs: () => jobs.list(),
 
-    jobsById: () => new Map(store.jobs().map((j) => [j.id, j])),
+    /** One job by id (undefined when unknown). */
+    job: (id) => jobs.get(id),
+
+    /** Jobs by id (read only). */
+    jobsById: () => jobs.byId(),
+
+    /** How many jobs there are. */
+    jobCount: () => jobs.size,
+
+    /** Whether the kernel sent the jobs yet (never, in a saved notebook without a kernel). */
+    jobsSynced: () => jobs.synced,
 
     compareIds: () => asList(model.get("compare")).map(String),
 
@@ -110,7 +121,8 @@ export function createStore(model) {
     },
 
     /**
-     * Call `fn(name)` whenever one of `names` changes; returns the unsubscribe function.
+     * Call `fn(name, detail)` whenever one of `names` changes (`detail` only for "jobs");
+     * returns the unsubscribe function.
      * @param {string[]} names
      */
     subscribe(names, fn) {
@@ -168,6 +180,7 @@ export function createStore(model) {
     dispose() {
       for (const [name, handler] of handlers) model.off(`change:${name}`, handler);
       handlers.clear();
+      unsubscribeJobs();
       listeners.clear();
     },
   };
