@@ -309,12 +309,22 @@ async def lag(seconds):
         worst = max(worst, time.perf_counter() - before - 0.005)
     return worst
 
+def page(query):  # a view's ask for the history panel's first page (into history_page)
+    started = time.perf_counter()
+    studio._handle_message(studio, {"type": "history", "query": query, "page": 1}, [])
+    took = time.perf_counter() - started
+    assert studio.history_page["records"] and not studio.error, studio.error
+    return took
+
+pages = {"all": page({}), "search": page({"search": "seed take"}),
+         "filtered": page({"status": ["succeeded"], "params": {"resolution": "480p"}})}
 worst = studio._loop.run(lag(2.0), timeout=60)  # the resume Studio() started runs meanwhile
 started = time.perf_counter()
 resumed = studio._loop.run(studio._wiring.controller.resume(), timeout=120)
 resume = time.perf_counter() - started
 studio.close()
-print(json.dumps({"built": built, "lag": worst, "resume": resume, "resumed": len(resumed)}))
+print(json.dumps({"built": built, "lag": worst, "resume": resume, "resumed": len(resumed),
+                  "pages": pages}))
 """
 
 
@@ -391,8 +401,11 @@ def run() -> list[Row]:
                 " one in this process)", big["built"], 0.5, "s", 3),
         info("8g′. its resume(): scan time off the loop / worst loop lag meanwhile",
              f"{big['resume']:.2f} s / {big['lag'] * 1000:.0f} ms ({big['resumed']} resumed)"),
-        missing("8h. the history panel's first page", "≤ 0.5 s",
-                "the history panel is issue 12's (judging branch)"),
+        at_most("8h. the history panel's first page (worst of a new query: all, a search,"
+                " filters)", max(big["pages"].values()), 0.5, "s", 3),
+        info("8h′. first page: all / text search / status + parameter filters",
+             " / ".join(f"{big['pages'][k] * 1000:.0f} ms" for k in ("all", "search",
+                                                                       "filtered"))),
     ]
     return rows
 

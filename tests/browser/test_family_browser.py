@@ -161,7 +161,9 @@ def test_image_to_video_from_a_dropped_png(lab_on_simulator: Any, simulator: Any
     counts = simulator.stats()
     assert counts.get(UPLOAD) == 1 and counts.get(ENQUEUE) == 1, counts
 
-    # The video's first frame is the dropped image, letterboxed to the frame.
+    # Played (only then do its bytes travel), the video's first frame is the dropped image,
+    # letterboxed to the frame.
+    card.locator('[data-testid="job-play"]').click()
     video = card.locator('[data-testid="job-video"]')
     video.wait_for(state="attached", timeout=30_000)
     page.wait_for_function("v => v.readyState >= 2 && v.videoWidth > 0",
