@@ -116,6 +116,54 @@ async def test_a_cancel_before_sending_sends_nothing(sim, client, tmp_path):
     await controller.aclose()
 
 
+async def test_a_burst_of_submissions_writes_one_intent_per_loop_step(sim, client, tmp_path,
+                                                                       monkeypatch):
+    """200 jobs submitted at once must not hold the notebook while 200 intents are written:
+    each claim happens in a loop step of its own, and each is marked sent in that step."""
+    step = 0
+
+    def tick() -> None:
+        nonlocal step
+        step += 1
+        loop.call_soon(tick)
+
+    steps: list[tuple[str, int]] = []
+    for method in ("claim", "sending"):
+        original = getattr(Ledger, method)
+
+        def recording(self, *args, _original=original, _method=method, **kwargs):
+            steps.append((_method, step))
+            return _original(self, *args, **kwargs)
+
+        monkeypatch.setattr(Ledger, method, recording)
+    loop = asyncio.get_running_loop()
+    loop.call_soon(tick)
+    controller = controller_for(client, tmp_path)
+    jobs = [controller.submit(VideoRequest(f"burst {i}", **SMALL)) for i in range(12)]
+    await until(lambda: sum(m == "sending" for m, _ in steps) == 12)
+    claims = [n for m, n in steps if m == "claim"]
+    assert len(claims) == 12 and len(set(claims)) == 12, steps
+    sent = [n for m, n in steps if m == "sending"]
+    assert sent == claims  # marked sent in the very step its intent was written
+    await asyncio.wait_for(asyncio.gather(*jobs), 60)
+    await controller.aclose()
+
+
+def test_the_ledger_reopens_after_a_sqlite_error(tmp_path):
+    """The kept connection is dropped when SQLite fails, so a ledger whose disk recovered
+    works again without a restart."""
+    ledger = Ledger(tmp_path)
+    ledger.status("k1", "g1", "queued")
+    broken = ledger._db
+    broken.close()  # as a connection whose file went away would fail
+    with pytest.raises(LedgerError):
+        ledger.status("k1", "g1", "processing")
+    ledger.status("k1", "g1", "processing")
+    with sqlite3.connect(ledger.path) as db:
+        assert db.execute("SELECT count(*) FROM entries").fetchone()[0] == 2
+    assert ledger._db is not broken
+
+
 # --- the ledger fails --------------------------------------------------------------------------
 
 

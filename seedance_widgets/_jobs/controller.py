@@ -245,6 +245,7 @@ class Controller:
         self.submitter.holder.release()
         if self._hub is not None:
             await self._hub.aclose()
+        self.ledger.close()  # reopened if used again
         return [Interrupted(job.intent_id, job.generation_id, job.request.prompt or "")
                 for job, _ in in_window]
 

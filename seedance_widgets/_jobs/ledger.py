@@ -14,6 +14,7 @@ Every SQLite failure surfaces as `LedgerError`, naming the file and the next ste
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import sqlite3
@@ -250,6 +251,7 @@ class Ledger:
         self.folder = Path(folder)
         self.path = self.folder / "ledger.sqlite3"
         self._lock = threading.Lock()
+        self._db: sqlite3.Connection | None = None
         self._temporary: tempfile.TemporaryDirectory[str] | None = None
         with self._failing_as("opened"):
             self.folder.mkdir(parents=True, exist_ok=True)
@@ -548,15 +550,37 @@ class Ledger:
 
     @contextmanager
     def _connect(self) -> Iterator[sqlite3.Connection]:
-        """A connection in autocommit mode (explicit transactions only); SQLite's locking
-        (WAL, 30 s busy timeout) serialises writers from other kernels."""
+        """The ledger's connection, one thread at a time, in autocommit mode (explicit
+        transactions only); SQLite's locking (WAL, 30 s busy timeout) serialises writers from
+        other kernels. It is kept open between calls (opening and closing one per call was
+        most of a submission's time on the event loop, ~1 ms) and dropped after any SQLite
+        error, so the next call starts afresh (a disk that was full or read-only, say)."""
         with self._lock:
-            db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
-            db.row_factory = sqlite3.Row
+            if self._db is None:
+                db = sqlite3.connect(self.path, timeout=30, isolation_level=None,
+                                     check_same_thread=False)
+                db.row_factory = sqlite3.Row
+                self._db = db
+                try:
+                    db.execute("PRAGMA synchronous=NORMAL")
+                except sqlite3.Error:
+                    self._drop()
+                    raise
             try:
-                db.execute("PRAGMA synchronous=NORMAL")
-                yield db
-            finally:
+                yield self._db
+            except sqlite3.Error:
+                self._drop()
+                raise
+
+    def close(self) -> None:
+        """Close the connection (the next call opens another)."""
+        with self._lock:
+            self._drop()
+
+    def _drop(self) -> None:
+        if self._db is not None:
+            db, self._db = self._db, None
+            with contextlib.suppress(sqlite3.Error):
                 db.close()
 
 

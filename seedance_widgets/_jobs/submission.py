@@ -62,6 +62,7 @@ class Submitter:
         self.holder = holder or Holder.new()
         self.poll = poll
         self.settle = settle
+        self._turn = asyncio.Lock()
 
     async def submit(self, job: Job, *, resubmit: bool = False) -> Generation:
         """The first record of `job`'s generation: sent now, found, or another holder's.
@@ -73,11 +74,17 @@ class Submitter:
         estimate = estimate_of(job.request)
         guard = self.budget.guard(estimate, "this generation") if self.budget else None
         while True:
-            claim = self.ledger.claim(
-                key=job.cache_key, request=self.request_key(job.request),
-                namespace=self.namespace, model=job.request.model,
-                params=dict(job.request.params), take=job.take, holder=self.holder,
-                resubmit=resubmit, estimate=estimate, guard=guard)
+            # Submissions take turns at the ledger, one claim per loop step: a burst of 200
+            # would otherwise write 200 intents in one step and hold the notebook meanwhile.
+            # The step is yielded before the claim, so no await falls between writing an
+            # intent and marking it sent (a cancel there would strand it).
+            async with self._turn:
+                await asyncio.sleep(0)
+                claim = self.ledger.claim(
+                    key=job.cache_key, request=self.request_key(job.request),
+                    namespace=self.namespace, model=job.request.model,
+                    params=dict(job.request.params), take=job.take, holder=self.holder,
+                    resubmit=resubmit, estimate=estimate, guard=guard)
             resubmit = False
             intent = claim.intent
             job.intent_id = intent.intent_id
