@@ -41,7 +41,11 @@ import sweep_notebook  # the test's notebook, so both measure the same thing
 
 NOTEBOOK = "sweep300.ipynb"
 LEDGER_TAKES = 10_000
+# "Today's approach": main just before the merge that brought the job feed, media on demand
+# and windowing (every other feature the same), so both run the same notebook.
+BEFORE_FEED = "6ea2504"
 BASELINE_LIMIT_S = 240  # today's approach gets this long after the sweep cell starts
+NEW_LIMIT_S = 180  # the new approach takes ~30 s; past this something is broken
 ESBUILD = REPO / "node_modules" / ".bin" / "esbuild"
 
 # Today's approach: done, and every gallery cell's (eagerly fetched) video in the page as a
@@ -75,23 +79,35 @@ WATCH_BASELINE = """
 # Stamps, in the page: when the gallery says all are done, and when every shown card and
 # gallery cell of a finished take has its poster loaded.
 WATCH = """
-(n) => new Promise((resolve) => {
+([n, limit]) => new Promise((resolve) => {
   const marks = {};
+  const begun = performance.now();
+  const unshown = () => [...document.querySelectorAll(
+    '[data-testid="job"][data-status="succeeded"], '
+    + '[data-testid="gallery-cell"][data-status="succeeded"]')].filter((el) => {
+      const img = el.querySelector('[data-testid="poster"]');
+      return !(img && img.complete && img.naturalWidth > 0);
+    });
   const check = () => {
     const now = performance.now();
     const count = document.querySelector('.sdw-gallery .sdw-count');
-    if (!marks.done && count && count.textContent.includes(`${n}/${n} done`)) marks.done = now;
-    if (marks.done && !marks.posters) {
-      const shown = [...document.querySelectorAll(
-        '[data-testid="job"][data-status="succeeded"], '
-        + '[data-testid="gallery-cell"][data-status="succeeded"]')];
-      const ok = shown.length > 0 && shown.every((el) => {
-        const img = el.querySelector('[data-testid="poster"]');
-        return img && img.complete && img.naturalWidth > 0;
-      });
-      if (ok) marks.posters = now;
+    if (!marks.done && count && count.textContent.includes(`${n}/${n} done`)) {
+      marks.done = now;
+      // Running the sweep cell may have scrolled the studio's gallery away (windowed: then
+      // nothing of it is in the page); bring it back, as a person looking at it would.
+      document.querySelector('.sdw-gallery').scrollIntoView({block: "start"});
     }
-    if (marks.posters) resolve(marks); else requestAnimationFrame(check);
+    if (marks.done && !marks.posters) {
+      const shown = document.querySelectorAll(
+        '[data-testid="job"][data-status="succeeded"], '
+        + '[data-testid="gallery-cell"][data-status="succeeded"]');
+      if (shown.length > 0 && unshown().length === 0) marks.posters = now;
+    }
+    if (marks.posters) resolve(marks);
+    else if (now - begun > limit) {
+      resolve({...marks, stuck: unshown().slice(0, 3).map((el) => el.outerHTML.slice(0, 400)),
+               status: count ? count.textContent : null});
+    } else requestAnimationFrame(check);
   };
   check();
 })
@@ -103,12 +119,10 @@ def _metrics(cdp: Any) -> dict[str, float]:
 
 
 def _baseline_tree(tmp: Path) -> Path | None:
-    """Today's package and its built front end in `tmp/base` (None when git or esbuild is
-    missing)."""
-    base = os.environ.get("SDW_BENCH_BASE") or subprocess.run(
-        ["git", "merge-base", "HEAD", "main"], cwd=REPO, capture_output=True, text=True,
-        check=False).stdout.strip()
-    if not base or not ESBUILD.exists():
+    """Today's package and its built front end in `tmp/base` (None when esbuild is missing):
+    `BEFORE_FEED`, or the commit `SDW_BENCH_BASE` names."""
+    base = os.environ.get("SDW_BENCH_BASE") or BEFORE_FEED
+    if not ESBUILD.exists():
         return None
     tree = tmp / "base"
     tree.mkdir()
@@ -197,7 +211,10 @@ def _scenario(lab: Lab, page: Any, baseline: bool) -> dict[str, float]:
     if baseline:
         marks = page.evaluate(WATCH_BASELINE, [sweep_notebook.CELLS, BASELINE_LIMIT_S * 1000])
     else:
-        marks = page.evaluate(WATCH, sweep_notebook.CELLS)
+        marks = page.evaluate(WATCH, [sweep_notebook.CELLS, NEW_LIMIT_S * 1000])
+        if "posters" not in marks:
+            raise RuntimeError(f"the sweep's posters were not all shown in {NEW_LIMIT_S} s: "
+                               f"{marks}")
     wall = time.monotonic() - started
     after = _metrics(cdp)
     shown_at = time.monotonic()

@@ -7,6 +7,7 @@ import asyncio
 import json
 import sqlite3
 import threading
+import time
 from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
@@ -76,6 +77,29 @@ async def past(tmp_path, simulator, api_key) -> Iterator[Path]:
     first.close()
     await asyncio.sleep(0.05)
     yield tmp_path
+
+
+async def test_the_history_panel_keeps_up_with_a_sweep_without_flooding_the_page(
+        tmp_path, simulator, api_key):
+    """Each of a sweep's many job changes would re-read the ledger and re-send the page:
+    the panel refreshes at most once a second meanwhile, and ends showing every take."""
+    studio = studio_in(tmp_path, simulator, api_key, resolution="480p", duration=4)
+    published: list[float] = []
+    studio.observe(lambda change: published.append(time.monotonic()), "history_page")
+    try:
+        started = time.monotonic()
+        await studio.sweep(prompt=PROMPTS, aspect_ratio=ASPECTS)
+        for _ in range(100):
+            records = studio.history_page["records"]
+            if len(records) == 6 and all(r["status"] == "succeeded" for r in records):
+                break
+            await asyncio.sleep(0.05)
+        assert [r["status"] for r in studio.history_page["records"]] == ["succeeded"] * 6
+        assert len(published) <= time.monotonic() - started + 2, published
+        gaps = [b - a for a, b in zip(published, published[1:])]
+        assert all(gap >= 0.9 for gap in gaps), gaps
+    finally:
+        studio.close()
 
 
 async def test_a_new_studio_shows_the_folders_history_paged_and_filtered(past, simulator,

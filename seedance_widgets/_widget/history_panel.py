@@ -15,11 +15,15 @@ from .._jobs.session import Session
 from ..errors import SeedanceError
 from .views import history_view
 
-__all__ = ["PAGE_SIZE", "HistoryPanel"]
+__all__ = ["PAGE_SIZE", "REFRESH_INTERVAL", "HistoryPanel"]
 
 log = logging.getLogger(__name__)
 
 PAGE_SIZE = 12
+# At most one refresh a second while takes change (a lone change is shown at once): a sweep
+# changes a job every few milliseconds, and each refresh reads the ledger and re-sends the
+# page; the cards show every change as it happens.
+REFRESH_INTERVAL = 1.0
 
 
 class HistoryPanel:
@@ -35,6 +39,7 @@ class HistoryPanel:
         self._facets: dict[str, Any] | None = None
         self._seen: dict[str, tuple[Any, ...]] = {}
         self._pending = False
+        self._last_refresh = float("-inf")
         self._totals: tuple[Any, tuple[int, Decimal | None]] | None = None
 
     def current(self) -> History:
@@ -72,13 +77,17 @@ class HistoryPanel:
         self.on_refresh()
 
     def job_changed(self, job: Job) -> None:
-        """Refresh (once per burst of changes) when a take's row would look different."""
+        """Refresh when a take's row would look different: at once, or, within
+        `REFRESH_INTERVAL` of the last refresh, once at its end for every change meanwhile."""
         if job.generation_id is None:
             return
         mark = (job.generation_id, job.status, job.charge, job.judgment, job.video_path)
-        if self._seen.get(job.id) == mark:
+        previous = self._seen.get(job.id)
+        if previous == mark:
             return
         self._seen[job.id] = mark
+        if previous is None or previous[2] != job.charge or job.state.terminal:
+            self.on_refresh()  # the spend line: new pending money, or a bill, shown at once
         try:
             loop = asyncio.get_running_loop()
         except RuntimeError:
@@ -87,10 +96,12 @@ class HistoryPanel:
         self._facets = None  # new takes, models, values or tags to choose from
         if not self._pending:
             self._pending = True
-            loop.call_soon(self._refresh_soon)
+            wait = self._last_refresh + REFRESH_INTERVAL - loop.time()
+            loop.call_later(max(0.0, wait), self._refresh_soon, loop)
 
-    def _refresh_soon(self) -> None:
+    def _refresh_soon(self, loop: asyncio.AbstractEventLoop) -> None:
         self._pending = False
+        self._last_refresh = loop.time()
         try:
             self.refresh()
         except SeedanceError as exc:  # a ledger that cannot be read: said, not raised
