@@ -94,6 +94,10 @@ export function gallerySummary(gallery, itemCount, done, cellCount, modelNames =
 export function createGallery(ctx) {
   const { store } = ctx;
   let key = "";
+  /** The gallery trait last laid out, and its layout (a feed patch leaves both as they are). */
+  let laidOut = null;
+  let builtFrom = null;
+  let layout = galleryLayout({});
   let open = true;
   /** @type {ReturnType<typeof createWindowedList>[]} */
   let groups = [];
@@ -252,7 +256,10 @@ export function createGallery(ctx) {
   /** @param {{changed: Set<string>, reordered: boolean}} [change] from the job feed */
   function render(change) {
     const gallery = store.gallery();
-    const layout = galleryLayout(gallery);
+    if (gallery !== laidOut) {
+      laidOut = gallery;
+      layout = galleryLayout(gallery);
+    }
     if (!layout.items.length) {
       node.hidden = true;
       for (const group of groups) group.dispose();
@@ -260,15 +267,19 @@ export function createGallery(ctx) {
       groups = [];
       groupOf = new Map();
       key = "";
+      builtFrom = null;
       return false;
     }
     node.hidden = false;
-    const nextKey = stableJson({ id: gallery.id, axes: gallery.axes, items: gallery.items });
     let rebuilt = false;
-    if (nextKey !== key) {
-      key = nextKey;
-      build(layout);
-      rebuilt = true;
+    if (laidOut !== builtFrom) {
+      builtFrom = laidOut;
+      const nextKey = stableJson({ id: gallery.id, axes: gallery.axes, items: gallery.items });
+      if (nextKey !== key) {
+        key = nextKey;
+        build(layout);
+        rebuilt = true;
+      }
     }
     const ids = change && !rebuilt ? [...change.changed] : [...groupOf.keys()];
     for (const id of ids) groupOf.get(id)?.item(id)?.update();
