@@ -4,6 +4,7 @@ Studio, judgments that survive a restart, blind comparison, billed costs, budget
 from __future__ import annotations
 
 import asyncio
+import itertools
 import json
 import sqlite3
 import threading
@@ -96,7 +97,7 @@ async def test_the_history_panel_keeps_up_with_a_sweep_without_flooding_the_page
             await asyncio.sleep(0.05)
         assert [r["status"] for r in studio.history_page["records"]] == ["succeeded"] * 6
         assert len(published) <= time.monotonic() - started + 2, published
-        gaps = [b - a for a, b in zip(published, published[1:])]
+        gaps = [b - a for a, b in itertools.pairwise(published)]
         assert all(gap >= 0.9 for gap in gaps), gaps
     finally:
         studio.close()

@@ -17,11 +17,11 @@ from typing import TYPE_CHECKING
 from .._contract.pricing import cost_of
 from .._contract.request import VideoRequest
 from .._contract.status import Status
-from .._transport.client import AsyncOxenClient
 from ..errors import LedgerError, NotFoundError, SeedanceError
 from .ledger import Ledger
 
 if TYPE_CHECKING:
+    from .._transport.client import AsyncOxenClient
     from .job import Job
 
 __all__ = ["Billing", "Charge", "CostView", "cost_view", "estimate_of"]

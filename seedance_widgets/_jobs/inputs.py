@@ -38,7 +38,6 @@ from .._contract.media_formats import (
 )
 from .._contract.request import VideoRequest, is_local_path, validate_params
 from .._contract.schema import FieldSpec, ModelSpec
-from .._transport.client import repo_file_path
 from ..errors import InvalidRequestError
 from .ledger import Ledger
 
@@ -177,6 +176,9 @@ class MediaInputs:
                 fs.name, value, f"an http(s) URL, or set an assets repository to upload local "
                                 f"files to: {WHERE_TO_SET}",
                 reason="is a local file, and no assets repository is set")
+        # The transport (httpx and all) is imported once a request is made, not with Studio.
+        from .._transport.client import repo_file_path
+
         path = f"{INPUTS_FOLDER}/{checksum}.{EXTENSIONS[fmt]}"
         url = self.base_url + repo_file_path(self.assets.namespace, self.assets.name,
                                              self.assets.branch, path)
