@@ -96,7 +96,6 @@ export function createGallery(ctx) {
   let key = "";
   /** The gallery trait last laid out, and its layout (a feed patch leaves both as they are). */
   let laidOut = null;
-  let builtFrom = null;
   let layout = galleryLayout({});
   let open = true;
   /** @type {ReturnType<typeof createWindowedList>[]} */
@@ -256,7 +255,8 @@ export function createGallery(ctx) {
   /** @param {{changed: Set<string>, reordered: boolean}} [change] from the job feed */
   function render(change) {
     const gallery = store.gallery();
-    if (gallery !== laidOut) {
+    const changed = gallery !== laidOut;
+    if (changed) {
       laidOut = gallery;
       layout = galleryLayout(gallery);
     }
@@ -267,13 +267,11 @@ export function createGallery(ctx) {
       groups = [];
       groupOf = new Map();
       key = "";
-      builtFrom = null;
       return false;
     }
     node.hidden = false;
     let rebuilt = false;
-    if (laidOut !== builtFrom) {
-      builtFrom = laidOut;
+    if (changed) {
       const nextKey = stableJson({ id: gallery.id, axes: gallery.axes, items: gallery.items });
       if (nextKey !== key) {
         key = nextKey;
