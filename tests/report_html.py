@@ -6,6 +6,21 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 
+# In a browser page: play `video` muted until a frame shows (10 s at most), then pause; what
+# it reached.
+PLAYS = """async (video) => {
+  video.muted = true;
+  await video.play();
+  const start = performance.now();
+  while (video.readyState < 2 || video.currentTime === 0) {
+    if (performance.now() - start > 10000) break;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  video.pause();
+  return {ready: video.readyState, time: video.currentTime, error: video.error && video.error.code,
+          width: video.videoWidth};
+}"""
+
 VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source",
         "track", "wbr"}
 

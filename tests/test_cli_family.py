@@ -5,14 +5,14 @@ or payment. Each runs as a subprocess against the test simulator."""
 from __future__ import annotations
 
 import io
-import wave
 from pathlib import Path
 
 import av
 import numpy as np
 import pytest
 from cli_runner import clean_env, seedance
-from PIL import Image, ImageDraw, ImageOps
+from media import picture, tone_wav
+from PIL import Image, ImageOps
 
 from seedance_widgets.simulator.render import frame_size
 
@@ -31,28 +31,6 @@ SAME_PICTURE = 8.0
 @pytest.fixture
 def env(simulator, api_key):
     return clean_env(OXEN_API_KEY=api_key, OXEN_BASE_URL=simulator.base_url)
-
-
-def picture(size: tuple[int, int], hue: int) -> Image.Image:
-    image = Image.new("RGB", size)
-    draw = ImageDraw.Draw(image)
-    width, height = size
-    for x in range(width):
-        ramp = x * 255 // width
-        draw.line([(x, 0), (x, height)], fill=((ramp + hue) % 256, 90, (255 - ramp + hue) % 256))
-    draw.ellipse((width // 3, height // 4, 2 * width // 3, 3 * height // 4),
-                 fill=((hue * 7) % 256, 230, 40))
-    return image
-
-
-def wav(path: Path) -> Path:
-    with wave.open(str(path), "wb") as sound:
-        sound.setnchannels(1)
-        sound.setsampwidth(2)
-        sound.setframerate(8000)
-        t = np.arange(16000) / 8000
-        sound.writeframes((np.sin(2 * np.pi * 440 * t) * 8000).astype("<i2").tobytes())
-    return path
 
 
 def frames(path: Path) -> tuple[list[np.ndarray], float]:
@@ -104,7 +82,7 @@ def test_image_and_last_image_from_local_files(env, simulator, tmp_path):
 def test_reference_to_video_with_two_images_and_an_audio(env, simulator, tmp_path):
     picture((320, 240), 30).save(tmp_path / "a.png")
     picture((240, 320), 200).save(tmp_path / "b.webp", "WEBP")
-    wav(tmp_path / "tune.wav")
+    (tmp_path / "tune.wav").write_bytes(tone_wav())
     simulator.reset_stats()
     video = ok(seedance(["generate", "@Image1 dances with @Image2 to @Audio1", "--model",
                          MINI_R2V, "--reference", "a.png", "--reference", "b.webp",
@@ -211,7 +189,7 @@ def _bad_files(folder: Path) -> dict[str, Path]:
 def test_bad_media_exit_2_before_any_upload_or_request(env, simulator, tmp_path, args, named,
                                                        allowed):
     _bad_files(tmp_path)
-    wav(tmp_path / "tune.wav")
+    (tmp_path / "tune.wav").write_bytes(tone_wav())
     simulator.reset_stats()
     result = seedance(["generate", "p", "--assets-repo", "tester/cli-assets", *args], env=env,
                       cwd=tmp_path)

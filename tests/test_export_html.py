@@ -6,23 +6,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from report_html import parse
+from report_html import PLAYS, parse
 
 from seedance_widgets import Studio
 from seedance_widgets._jobs.follower import FollowPolicy
 
 FAST = FollowPolicy(queued_first=0.1, queued_max=0.3, processing=5.0, stream_down=0.3)
-PLAYS = """async (video) => {
-  video.muted = true;
-  await video.play();
-  const start = performance.now();
-  while (video.readyState < 2 || video.currentTime === 0) {
-    if (performance.now() - start > 10000) break;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  video.pause();
-  return {ready: video.readyState, time: video.currentTime, width: video.videoWidth};
-}"""
 
 
 @pytest.fixture(scope="module")

@@ -17,7 +17,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from PIL import Image
-from report_html import Element, parse
+from report_html import PLAYS, Element, parse
 
 from seedance_widgets._contract import VideoRequest
 from seedance_widgets._export import to_code
@@ -521,19 +521,6 @@ def test_the_key_appears_nowhere(clips: dict[str, Path], tmp_path: Path,
 
 # --- in a browser -------------------------------------------------------------------------
 
-
-PLAYS = """async (video) => {
-  video.muted = true;
-  await video.play();
-  const start = performance.now();
-  while (video.readyState < 2 || video.currentTime === 0) {
-    if (performance.now() - start > 10000) break;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  video.pause();
-  return {ready: video.readyState, time: video.currentTime, error: video.error && video.error.code,
-          width: video.videoWidth};
-}"""
 
 POSTER_LOADS = """async (url) => {
   const image = new Image();

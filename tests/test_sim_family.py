@@ -8,7 +8,6 @@ import io
 import socket
 import threading
 import time
-import wave
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -18,7 +17,8 @@ import av
 import httpx
 import numpy as np
 import pytest
-from PIL import Image, ImageDraw, ImageOps
+from media import picture, tone_wav
+from PIL import Image, ImageOps
 
 from seedance_widgets._contract import (
     ModelSpec,
@@ -48,33 +48,9 @@ def client(sim_base_url: str, api_key: str) -> Iterator[httpx.Client]:
         yield http
 
 
-def picture(size: tuple[int, int], hue: int) -> Image.Image:
-    """A smooth test picture: a horizontal ramp and a disc, different for each `hue`."""
-    image = Image.new("RGB", size)
-    draw = ImageDraw.Draw(image)
-    width, height = size
-    for x in range(width):
-        ramp = x * 255 // width
-        draw.line([(x, 0), (x, height)], fill=((ramp + hue) % 256, 90, (255 - ramp + hue) % 256))
-    draw.ellipse((width // 3, height // 4, 2 * width // 3, 3 * height // 4),
-                 fill=((hue * 7) % 256, 230, 40))
-    return image
-
-
 def encoded(image: Image.Image, fmt: str = "PNG") -> bytes:
     out = io.BytesIO()
     image.save(out, fmt)
-    return out.getvalue()
-
-
-def wav(seconds: float = 2.0) -> bytes:
-    out = io.BytesIO()
-    with wave.open(out, "wb") as sound:
-        sound.setnchannels(1)
-        sound.setsampwidth(2)
-        sound.setframerate(8000)
-        t = np.arange(int(8000 * seconds)) / 8000
-        sound.writeframes((np.sin(2 * np.pi * 440 * t) * 8000).astype("<i2").tobytes())
     return out.getvalue()
 
 
@@ -140,7 +116,6 @@ def test_every_variant_is_served_and_parses(client: httpx.Client) -> None:
         assert served.max_references == bundled.max_references
 
 
-
 def test_each_server_serves_its_own_copy_of_the_catalog() -> None:
     """What one server is made to serve (a test editing a price) never reaches another."""
     from seedance_widgets.simulator.catalog import Catalog
@@ -189,7 +164,7 @@ def test_reference_to_video_with_two_images_and_audio(client, tmp_path) -> None:
             "resolution": "480p", "duration": 4, "aspect_ratio": "16:9",
             "input_images": [upload(client, f"r2v/{i}.png", encoded(im))
                              for i, im in enumerate(images)],
-            "input_audios": [upload(client, "r2v/tune.wav", wav())]}
+            "input_audios": [upload(client, "r2v/tune.wav", tone_wav())]}
     record = run(client, body)
     frames, _, _ = decoded(result(client, record, tmp_path), keep=30)
     width, height = SIZES["480p"]["16:9"]
