@@ -556,17 +556,12 @@ class Ledger:
         most of a submission's time on the event loop, ~1 ms) and dropped after any SQLite
         error, so the next call starts afresh (a disk that was full or read-only, say)."""
         with self._lock:
-            if self._db is None:
-                db = sqlite3.connect(self.path, timeout=30, isolation_level=None,
-                                     check_same_thread=False)
-                db.row_factory = sqlite3.Row
-                self._db = db
-                try:
-                    db.execute("PRAGMA synchronous=NORMAL")
-                except sqlite3.Error:
-                    self._drop()
-                    raise
             try:
+                if self._db is None:
+                    self._db = sqlite3.connect(self.path, timeout=30, isolation_level=None,
+                                               check_same_thread=False)
+                    self._db.row_factory = sqlite3.Row
+                    self._db.execute("PRAGMA synchronous=NORMAL")
                 yield self._db
             except sqlite3.Error:
                 self._drop()

@@ -17,11 +17,11 @@ judging card's extras) is another `Feed` with its own topic and view function.
 from __future__ import annotations
 
 import asyncio
-import math
 from collections.abc import Callable, Iterable
 from typing import Any, Generic, TypeVar
 
 from .._transport.loop import running_loop
+from .throttle import Throttle
 
 __all__ = ["DEFAULT_INTERVAL", "Feed"]
 
@@ -50,12 +50,10 @@ class Feed(Generic[T]):
         self._view = view
         self._send = send
         self._loop = loop
-        self.interval = interval
+        self._throttle = Throttle(self._flush, interval, loop)
         self._rev = 0
         self._revs: dict[str, int] = {}
         self._dirty: dict[str, T] = {}
-        self._last_flush = -math.inf
-        self._timer: asyncio.TimerHandle | None = None
 
     def changed(self, item: T) -> None:
         """`item` changed: send it with the next flush (at once if none was sent lately)."""
@@ -66,18 +64,10 @@ class Feed(Generic[T]):
         self._rev += 1
         self._revs[key] = self._rev
         self._dirty[key] = item
-        if self._timer is not None:
-            return
-        wait = self._last_flush + self.interval - self._loop.time()
-        if wait <= 0:
-            self.flush()
-        else:
-            self._timer = self._loop.call_later(wait, self.flush)
+        self._throttle.request()
 
-    def flush(self) -> None:
+    def _flush(self) -> None:
         """Send what changed since the last flush (nothing when nothing did)."""
-        self._timer = None
-        self._last_flush = self._loop.time()
         if not self._dirty:
             return
         dirty, self._dirty = self._dirty, {}
@@ -89,9 +79,7 @@ class Feed(Generic[T]):
         return self._message([self._json(item) for item in self._items()], snapshot=True)
 
     def close(self) -> None:
-        if self._timer is not None:
-            self._timer.cancel()
-            self._timer = None
+        self._throttle.cancel()
 
     def _json(self, item: T) -> dict[str, Any]:
         key = self._key(item)

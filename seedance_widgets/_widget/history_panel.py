@@ -12,7 +12,9 @@ from typing import Any
 from .._jobs.history import History, HistoryQuery, change_stamp, facets, query_history
 from .._jobs.job import Job
 from .._jobs.session import Session
+from .._transport.loop import running_loop
 from ..errors import SeedanceError
+from .throttle import Throttle
 from .views import history_view
 
 __all__ = ["PAGE_SIZE", "REFRESH_INTERVAL", "HistoryPanel"]
@@ -29,7 +31,8 @@ REFRESH_INTERVAL = 1.0
 class HistoryPanel:
     """Pages of this ledger namespace's takes for the `history` trait (`publish`)."""
 
-    def __init__(self, session: Session, publish: Callable[[dict[str, Any]], None],
+    def __init__(self, session: Session, publish: Callable[[dict[str, Any]], None], *,
+                 loop: asyncio.AbstractEventLoop,
                  on_refresh: Callable[[], None] = lambda: None):
         self.session = session
         self.publish = publish
@@ -38,8 +41,7 @@ class HistoryPanel:
         self.page = 1
         self._facets: dict[str, Any] | None = None
         self._seen: dict[str, tuple[Any, ...]] = {}
-        self._pending = False
-        self._last_refresh = float("-inf")
+        self._throttle = Throttle(self._refresh_soon, REFRESH_INTERVAL, loop)
         self._totals: tuple[Any, tuple[int, Decimal | None]] | None = None
 
     def current(self) -> History:
@@ -88,20 +90,17 @@ class HistoryPanel:
         self._seen[job.id] = mark
         if previous is None or previous[2] != job.charge or job.state.terminal:
             self.on_refresh()  # the spend line: new pending money, or a bill, shown at once
-        try:
-            loop = asyncio.get_running_loop()
-        except RuntimeError:
+        if running_loop() is not self._throttle.loop:  # a script's thread: at once
             self.refresh(new_takes=True)
             return
         self._facets = None  # new takes, models, values or tags to choose from
-        if not self._pending:
-            self._pending = True
-            wait = self._last_refresh + REFRESH_INTERVAL - loop.time()
-            loop.call_later(max(0.0, wait), self._refresh_soon, loop)
+        self._throttle.request()
 
-    def _refresh_soon(self, loop: asyncio.AbstractEventLoop) -> None:
-        self._pending = False
-        self._last_refresh = loop.time()
+    def close(self) -> None:
+        """Drop a refresh still waiting (on the widget's close)."""
+        self._throttle.cancel()
+
+    def _refresh_soon(self) -> None:
         try:
             self.refresh()
         except SeedanceError as exc:  # a ledger that cannot be read: said, not raised

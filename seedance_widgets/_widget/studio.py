@@ -131,7 +131,7 @@ class Studio(anywidget.AnyWidget):
         self._media = MediaServer(self._session.jobs, self._send_to_views, self._loop.loop,
                                   self._report_error)
         self._history_panel = HistoryPanel(self._session, self._set_history,
-                                           on_refresh=self._refresh_spend)
+                                           loop=self._loop.loop, on_refresh=self._refresh_spend)
         self._blind_panel = BlindPanel(self._set_blind, self._media)
         self._history_panel.refresh(new_takes=True)
         self._wiring.controller.observe(self._job_changed)
@@ -408,6 +408,7 @@ class Studio(anywidget.AnyWidget):
         self._closed = True
         self._drops.close()
         self._feed.close()
+        self._history_panel.close()
         if self._loop.owned:  # a private loop: shut down, then stop its thread
             self._loop.run(self._shutdown(), timeout=60)
             self._loop.close()
